@@ -1,0 +1,65 @@
+"""The main job: data/ + ontology/ -> validated dataset -> every file under exports/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from kg.compile import compile_corpus, load_ontology
+from kg.corpus import read_corpus
+from kg.errors import NonConformanceError
+from kg.export import RDF_EXPORTS
+from kg.rdfio import atomic_write
+from kg.validate import ValidationReport, data_graph, load_shapes, validate_graph
+
+
+@dataclass(frozen=True)
+class BuiltGraph:
+    """A compiled and validated corpus."""
+
+    dataset: Dataset
+    ontology: Graph
+    report: ValidationReport
+
+
+#: extra products of ``kg build``: name under exports/ -> renderer(built) -> str | bytes.
+#: Other stages (graph pages, ontology docs) register here so the build writes them too.
+PRODUCTS: dict[str, Callable[[BuiltGraph], str | bytes]] = {
+    name: (lambda built, f=serialise: f(built.dataset)) for name, serialise in RDF_EXPORTS.items()
+}
+
+
+def build_graph(data_dir: Path, ontology_dir: Path,
+                extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
+    """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
+    ontology = load_ontology(ontology_dir)
+    dataset = compile_corpus(read_corpus(data_dir, extra_articles), ontology)
+    report = validate_graph(data_graph(dataset), load_shapes(ontology_dir), ontology)
+    if not report.conforms:
+        raise NonConformanceError(
+            f"the graph does not conform to the shapes ({len(report.violations)} violations); "
+            "nothing was written", report=report.text())
+    return BuiltGraph(dataset, ontology, report)
+
+
+def render_products(built: BuiltGraph) -> dict[str, str | bytes]:
+    """Every export as a string, in memory: a failure here writes nothing."""
+    return {name: render(built) for name, render in sorted(PRODUCTS.items())}
+
+
+def write_products(products: dict[str, str | bytes], out_dir: Path) -> list[Path]:
+    written = []
+    for name, content in products.items():
+        path = out_dir / name
+        atomic_write(path, content)
+        written.append(path)
+    return written
+
+
+def build(data_dir: Path, ontology_dir: Path, out_dir: Path) -> tuple[BuiltGraph, list[Path]]:
+    """The main job. Each file is replaced atomically; a failed build leaves exports/ as it was."""
+    built = build_graph(data_dir, ontology_dir)
+    return built, write_products(render_products(built), out_dir)

@@ -1,0 +1,124 @@
+"""The ``kg`` command: a thin layer over the library, one small handler per subcommand.
+
+Exit codes: 0 ok, 1 data does not conform, 2 bad input or usage, 3 internal error.
+Errors are one line on stderr, never a traceback (set KG_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_NONCONFORMANT, KGError
+
+DEFAULT_GRAPH = Path("exports/diplo-kg.trig")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _sub(subparsers: argparse._SubParsersAction, name: str, summary: str,  # type: ignore[type-arg]
+         example: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name, help=summary, description=summary,
+        epilog="example:\n" + textwrap.indent(example, "  "),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+
+    built, written = build(args.data, args.ontology, args.out)
+    for warning in built.report.warnings:
+        print(warning.one_line(), file=sys.stderr)
+    print(f"built {len(built.dataset)} quads; wrote {len(written)} files to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- validate
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from kg.validate import validate_files
+
+    report = validate_files(args.files, args.ontology)
+    print(report.text())
+    return 0 if report.conforms else EXIT_NONCONFORMANT
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kg",
+        description="diplo-kg: a knowledge graph of diplomatic relations built from news, "
+                    "with certainty, source and sentence on every statement.",
+        epilog="exit codes: 0 ok, 1 data does not conform, 2 bad input or usage, "
+               "3 internal error",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = _sub(subparsers, "build",
+             "Compile data/ with ontology/, validate with the SHACL shapes, write exports/.",
+             "kg build\nkg build --data data --ontology ontology --out exports", _cmd_build)
+    p.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: data)")
+    p.add_argument("--ontology", type=Path, default=Path("ontology"),
+                   help="ontology folder (default: ontology)")
+    p.add_argument("--out", type=Path, default=Path("exports"),
+                   help="output folder (default: exports)")
+
+    p = _sub(subparsers, "validate",
+             "Parse RDF files strictly and validate them against the SHACL shapes "
+             "(exit 0 conforms, 1 does not conform, 2 unreadable or invalid syntax).",
+             "kg validate exports/diplo-kg.ttl", _cmd_validate)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="Turtle, N-Triples, N-Quads, TriG or RDF/XML files")
+    p.add_argument("--ontology", type=Path, default=Path("ontology"),
+                   help="folder with diplo.ttl, vocab.ttl and shapes.ttl (default: ontology)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args))
+    except KGError as exc:
+        print(f"kg {args.command}: {exc.one_line()}", file=sys.stderr)
+        report = getattr(exc, "report", "")
+        if report:
+            print(report, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"kg {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: one line, exit 3
+        if os.environ.get("KG_DEBUG"):
+            raise
+        print(f"kg {args.command}: internal error: {type(exc).__name__}: {exc}".splitlines()[0],
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,585 @@
+"""Annotations + texts -> an rdflib Dataset, driven by the ontology.
+
+A YAML key of an entity or thing is the local name of a ``dkg:`` property; the ontology says
+what its values are: a concept of a SKOS scheme (``dkg:valuesFrom``), a reference to an entity
+or thing by id, or a typed literal (``schema:rangeIncludes``). So adding a property to the
+ontology makes it usable in annotations with no code change, and an unknown key is an error.
+
+Named graphs: ``dkr:graph/ontology`` (ontology + vocabularies), ``dkr:graph/entities`` (the
+shared registry) and ``dkr:graph/article/<id>`` (what one article contributes). Queries see the
+union of all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
+
+from kg.corpus import ArticleSource, Corpus
+from kg.errors import InputError
+from kg.namespaces import (
+    DKG,
+    DKR,
+    DKV,
+    GRAPH_ENTITIES,
+    GRAPH_ONTOLOGY,
+    NIF,
+    SCHEMA,
+    WD,
+    article_graph,
+    bind_prefixes,
+)
+from kg.text import QuoteNotFound, Span, find_quote, sentence_of, split_sentences
+from kg.yamlsafe import Node
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+_LANGS = ("fr", "en")
+NARRATOR = "narrator"
+
+#: where minted IRIs live, by the top class of a thing or entity
+_CATEGORY = (
+    (DKG.Actor, "actor"),
+    (DKG.Place, "place"),
+    (DKG.Office, "office"),
+    (DKG.Event, "event"),
+    (DKG.ExchangeProposal, "proposal"),
+    (DKG.ProposalLeg, "proposal-leg"),
+    (DKG.DelegationMembership, "membership"),
+    (DKG.BilateralRelation, "relation"),
+)
+_ENTITY_CLASSES = (DKG.Actor, DKG.Place, DKG.Office)
+_THING_CLASSES = (DKG.Event, DKG.ExchangeProposal, DKG.ProposalLeg, DKG.DelegationMembership,
+                  DKG.BilateralRelation)
+_STRUCTURAL_KEYS = {"id", "type", "label", "aliases", "wikidata", "unknown"}
+_CLAIM_KEYS = {"id", "quote", "about", "certainty", "polarity", "temporality", "hedgeCue",
+               "evidentialBasis", "accordingTo", "concerns"}
+#: metadata keys of meta.yaml that the unknown list may name
+_META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
+                 "published": DCTERMS.issued, "author": DCTERMS.creator}
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    iri: URIRef
+    is_object: bool
+    scheme: URIRef | None
+    ranges: frozenset[URIRef]
+
+
+@dataclass
+class _Defined:
+    """A resolvable id: an entity, a thing, or a claim."""
+
+    iri: URIRef
+    classes: frozenset[URIRef]
+    path: Path
+    line: int
+
+
+@dataclass
+class _Context:
+    ontology: Graph
+    properties: dict[str, PropertySpec]
+    superclasses: dict[URIRef, frozenset[URIRef]]
+    ids: dict[str, _Defined] = field(default_factory=dict)
+
+
+def load_ontology(ontology_dir: Path) -> Graph:
+    """Parse ``ontology/diplo.ttl`` and ``ontology/vocab.ttl`` (the shapes are separate)."""
+    from kg.rdfio import parse_rdf_file
+
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    for name in ("diplo.ttl", "vocab.ttl"):
+        parse_rdf_file(ontology_dir / name, into=graph)
+    return graph
+
+
+def _property_specs(ontology: Graph) -> dict[str, PropertySpec]:
+    specs: dict[str, PropertySpec] = {}
+    ns = str(DKG._NS)
+    for kind, is_object in ((OWL.ObjectProperty, True), (OWL.DatatypeProperty, False)):
+        for prop in ontology.subjects(RDF.type, kind):
+            if isinstance(prop, URIRef) and str(prop).startswith(ns):
+                scheme = ontology.value(prop, DKG.valuesFrom)
+                ranges = frozenset(r for r in ontology.objects(prop, SCHEMA.rangeIncludes)
+                                   if isinstance(r, URIRef))
+                specs[str(prop)[len(ns):]] = PropertySpec(
+                    prop, is_object, scheme if isinstance(scheme, URIRef) else None, ranges)
+    return specs
+
+
+def _superclasses(ontology: Graph) -> dict[URIRef, frozenset[URIRef]]:
+    out: dict[URIRef, frozenset[URIRef]] = {}
+    for cls in ontology.subjects(RDF.type, OWL.Class):
+        if isinstance(cls, URIRef):
+            out[cls] = frozenset(c for c in ontology.transitive_objects(cls, RDFS.subClassOf)
+                                 if isinstance(c, URIRef))
+    return out
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _err(message: str, path: Path, node: Node | None = None, key: str | None = None) -> InputError:
+    line = None
+    if node is not None:
+        line = node.line_of(key) if key else node.line
+    return InputError(message, path=path, line=line)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _require_str(value: Any, what: str, path: Path, node: Node, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _err(f"{what} must be a non-empty string", path, node, key)
+    return value
+
+
+def _class_of(ctx: _Context, type_name: Any, allowed: tuple[URIRef, ...], path: Path,
+              node: Node) -> tuple[URIRef, frozenset[URIRef]]:
+    if not isinstance(type_name, str):
+        raise _err("missing 'type'", path, node)
+    cls = URIRef(str(DKG._NS) + type_name)
+    supers = ctx.superclasses.get(cls)
+    if supers is None:
+        raise _err(f"unknown type {type_name!r} (not a class of the ontology)", path, node, "type")
+    if not supers & set(allowed):
+        names = ", ".join(a.split("#")[-1] for a in allowed)
+        raise _err(f"type {type_name!r} is not allowed here (expected a kind of: {names})",
+                   path, node, "type")
+    return cls, supers
+
+
+def _mint(supers: frozenset[URIRef], ident: str) -> URIRef:
+    for top, category in _CATEGORY:
+        if top in supers:
+            return DKR[f"{category}/{ident}"]
+    raise AssertionError(f"no IRI category for {ident}")  # unreachable: types are checked
+
+
+def _declare(ctx: _Context, ident: Any, iri_of: Any, classes: frozenset[URIRef], path: Path,
+             node: Node) -> str:
+    if not isinstance(ident, str) or not _ID.match(ident):
+        raise _err(f"invalid id {ident!r}: use lowercase letters, digits and hyphens", path, node,
+                   "id")
+    if ident == NARRATOR:
+        raise _err(f"id {ident!r} is reserved for the article's journalist", path, node, "id")
+    if ident in ctx.ids:
+        first = ctx.ids[ident]
+        raise _err(f"duplicate id {ident!r} (first defined in {first.path}:{first.line})",
+                   path, node, "id")
+    ctx.ids[ident] = _Defined(iri_of(ident), classes, path, node.line)
+    return ident
+
+
+def _labels(graph: Graph, subject: URIRef, node: Node, path: Path, required: bool) -> None:
+    label = node.get("label")
+    if label is None:
+        if required:
+            raise _err("missing 'label' with fr and en", path, node)
+        return
+    if not isinstance(label, Node) or set(label) - set(_LANGS) or not label:
+        raise _err("'label' must map fr and/or en to a string", path, node, "label")
+    for lang in _LANGS:
+        if lang in label:
+            text = _require_str(label[lang], f"label.{lang}", path, label, lang)
+            graph.add((subject, RDFS.label, Literal(text, lang=lang)))
+            graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
+    aliases = node.get("aliases")
+    if aliases is not None:
+        if not isinstance(aliases, Node) or set(aliases) - set(_LANGS):
+            raise _err("'aliases' must map fr and/or en to a list of strings", path, node,
+                       "aliases")
+        for lang, names in aliases.items():
+            for name in _as_list(names):
+                text = _require_str(name, f"aliases.{lang}", path, aliases, lang)
+                graph.add((subject, SKOS.altLabel, Literal(text, lang=lang)))
+
+
+def _concept(ctx: _Context, scheme: URIRef, value: str, path: Path, node: Node,
+             key: str) -> URIRef:
+    scheme_key = str(scheme)[len(str(DKV._NS)):]
+    iri = URIRef(f"{DKV._NS}{scheme_key}-{value}")
+    if (iri, SKOS.inScheme, scheme) not in ctx.ontology:
+        allowed = sorted(str(c)[len(str(DKV._NS)) + len(scheme_key) + 1:]
+                         for c in ctx.ontology.subjects(SKOS.inScheme, scheme))
+        raise _err(f"{key}: {value!r} is not in the {scheme_key} vocabulary "
+                   f"(one of: {', '.join(allowed)})", path, node, key)
+    return iri
+
+
+def _literal(spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
+             key: str) -> Literal:
+    ranges = spec.ranges
+    if XSD.integer in ranges:
+        if not re.fullmatch(r"-?[0-9]+", value):
+            raise _err(f"{key}: {value!r} is not an integer", path, node, key)
+        return Literal(int(value), datatype=XSD.integer)
+    if XSD.decimal in ranges:
+        return Literal(value, datatype=XSD.decimal)
+    if XSD.boolean in ranges:
+        if value not in ("true", "false"):
+            raise _err(f"{key}: {value!r} must be true or false", path, node, key)
+        return Literal(value == "true")
+    if XSD.date in ranges or XSD.gYear in ranges:
+        return _date(value, path, node, key)
+    if RDF.langString in ranges:
+        return Literal(value, lang=lang)
+    return Literal(value)
+
+
+def _date(value: str, path: Path, node: Node, key: str) -> Literal:
+    for pattern, datatype in ((r"[0-9]{4}", XSD.gYear), (r"[0-9]{4}-[01][0-9]", XSD.gYearMonth),
+                              (r"[0-9]{4}-[01][0-9]-[0-3][0-9]", XSD.date)):
+        if re.fullmatch(pattern, value):
+            return Literal(value, datatype=datatype)
+    raise _err(f"{key}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", path, node, key)
+
+
+# ---------------------------------------------------------------------------- properties
+
+
+def _add_properties(ctx: _Context, graph: Graph, subject: URIRef, node: Node, path: Path,
+                    lang: str, skip: set[str], local: dict[str, URIRef]) -> None:
+    """Add ``dkg:<key> value`` for every non-structural key of ``node``."""
+    for key in sorted(node):
+        if key in _STRUCTURAL_KEYS or key in skip:
+            continue
+        spec = ctx.properties.get(key)
+        if spec is None:
+            raise _err(f"unknown property {key!r} (not a dkg: property of the ontology)",
+                       path, node, key)
+        for raw in _as_list(node[key]):
+            value = _require_str(raw, key, path, node, key)
+            graph.add((subject, spec.iri, _value(ctx, spec, value, lang, path, node, key, local)))
+    unknown = node.get("unknown")
+    if unknown is not None:
+        for raw in _as_list(unknown):
+            name = _require_str(raw, "unknown", path, node, "unknown")
+            spec = ctx.properties.get(name)
+            if spec is None:
+                raise _err(f"unknown: {name!r} is not a dkg: property", path, node, "unknown")
+            if name in node:
+                raise _err(f"{name!r} is both given and declared unknown", path, node, "unknown")
+            graph.add((subject, DKG.unknownValueFor, spec.iri))
+
+
+def _value(ctx: _Context, spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
+           key: str, local: dict[str, URIRef]) -> URIRef | Literal:
+    if not spec.is_object:
+        return _literal(spec, value, lang, path, node, key)
+    if spec.scheme is not None:
+        return _concept(ctx, spec.scheme, value, path, node, key)
+    if ":" in value:  # scheme-qualified concept, e.g. goods:munitions
+        scheme_key, _, concept = value.partition(":")
+        scheme = URIRef(f"{DKV._NS}{scheme_key}")
+        if (scheme, RDF.type, SKOS.ConceptScheme) not in ctx.ontology:
+            raise _err(f"{key}: {scheme_key!r} is not a vocabulary", path, node, key)
+        return _concept(ctx, scheme, concept, path, node, key)
+    if value in local:
+        return local[value]
+    defined = ctx.ids.get(value)
+    if defined is None:
+        raise _err(f"{key}: unknown id {value!r}", path, node, key)
+    return defined.iri
+
+
+# ---------------------------------------------------------------------------- stages
+
+
+def _compile_entities(ctx: _Context, graph: Graph, entries: Iterable[Any], path: Path,
+                      lang: str, local: dict[str, URIRef]) -> list[tuple[URIRef, Node]]:
+    declared: list[tuple[URIRef, Node]] = []
+    for entry in entries:
+        if not isinstance(entry, Node):
+            raise InputError("each entity must be a mapping", path=path)
+        cls, supers = _class_of(ctx, entry.get("type"), _ENTITY_CLASSES, path, entry)
+        ident = _declare(ctx, entry.get("id"), lambda i, s=supers: _mint(s, i), supers, path,
+                         entry)
+        iri = ctx.ids[ident].iri
+        graph.add((iri, RDF.type, cls))
+        _labels(graph, iri, entry, path, required=True)
+        wikidata = entry.get("wikidata")
+        if wikidata is not None:
+            if not isinstance(wikidata, str) or not _WIKIDATA.match(wikidata):
+                raise _err(f"wikidata: {wikidata!r} is not a Wikidata item id (Q...)", path,
+                           entry, "wikidata")
+            graph.add((iri, SKOS.exactMatch, WD[wikidata]))
+        declared.append((iri, entry))
+    return declared
+
+
+def _section(node: Node, key: str, path: Path) -> list[Any]:
+    value = node.get(key, [])
+    if not isinstance(value, list):
+        raise _err(f"{key!r} must be a list", path, node, key)
+    return value
+
+
+def compile_corpus(corpus: Corpus, ontology: Graph) -> Dataset:
+    """Compile the registry and every article into one Dataset (deterministic)."""
+    ctx = _Context(ontology, _property_specs(ontology), _superclasses(ontology))
+    dataset = Dataset(default_union=True)
+    bind_prefixes(dataset)
+    onto_graph = dataset.graph(GRAPH_ONTOLOGY)
+    for triple in ontology:
+        onto_graph.add(triple)
+
+    entities_graph = dataset.graph(GRAPH_ENTITIES)
+    registry = _compile_entities(ctx, entities_graph,
+                                 _section(corpus.entities, "entities", corpus.entities_path),
+                                 corpus.entities_path, "en", {})
+
+    # Declare every id of every article first, so articles may refer to each other's things.
+    plans = [_declare_article(ctx, dataset, article) for article in corpus.articles]
+    for iri, entry in registry:
+        _add_properties(ctx, entities_graph, iri, entry, corpus.entities_path, "en",
+                        set(), {})
+    for plan in plans:
+        _compile_article(ctx, plan)
+    return dataset
+
+
+@dataclass
+class _ArticlePlan:
+    source: ArticleSource
+    dataset: Dataset
+    graph: Graph
+    lang: str
+    article_iri: URIRef
+    narrator: URIRef
+    entities: list[tuple[URIRef, Node]]
+    things: list[tuple[URIRef, Node]]
+    claims: list[tuple[URIRef, Node]]
+
+
+def _declare_article(ctx: _Context, dataset: Dataset, source: ArticleSource) -> _ArticlePlan:
+    meta_path, ann_path = source.meta_path, source.annotation_path
+    lang = source.meta.get("language")
+    if lang not in _LANGS:
+        raise _err(f"language must be one of {', '.join(_LANGS)}", meta_path, source.meta,
+                   "language")
+    graph = dataset.graph(article_graph(source.article_id))
+    article_iri = DKR[f"article/{source.article_id}"]
+    narrator = DKR[f"actor/narrator-{source.article_id}"]
+    known = set(source.annotation) - {"article", "entities", "things", "claims"}
+    if known:
+        key = sorted(known)[0]
+        raise _err(f"unknown top-level key {key!r} (expected article, entities, things, claims)",
+                   ann_path, source.annotation, key)
+    entities = _compile_entities(ctx, graph, _section(source.annotation, "entities", ann_path),
+                                 ann_path, lang, {})
+    things: list[tuple[URIRef, Node]] = []
+    for entry in _section(source.annotation, "things", ann_path):
+        if not isinstance(entry, Node):
+            raise InputError("each thing must be a mapping", path=ann_path)
+        cls, supers = _class_of(ctx, entry.get("type"), _THING_CLASSES, ann_path, entry)
+        ident = _declare(ctx, entry.get("id"), lambda i, s=supers: _mint(s, i), supers,
+                         ann_path, entry)
+        iri = ctx.ids[ident].iri
+        graph.add((iri, RDF.type, cls))
+        _labels(graph, iri, entry, ann_path, required=True)
+        things.append((iri, entry))
+    claims: list[tuple[URIRef, Node]] = []
+    claim_ids: set[str] = set()
+    for entry in _section(source.annotation, "claims", ann_path):
+        if not isinstance(entry, Node):
+            raise InputError("each claim must be a mapping", path=ann_path)
+        ident = entry.get("id")
+        if not isinstance(ident, str) or not _ID.match(ident):
+            raise _err(f"invalid claim id {ident!r}", ann_path, entry, "id")
+        if ident in claim_ids:
+            raise _err(f"duplicate claim id {ident!r}", ann_path, entry, "id")
+        claim_ids.add(ident)
+        claims.append((DKR[f"claim/{source.article_id}/{ident}"], entry))
+    return _ArticlePlan(source, dataset, graph, lang, article_iri, narrator, entities, things, claims)
+
+
+def _compile_article(ctx: _Context, plan: _ArticlePlan) -> None:
+    source, graph, lang = plan.source, plan.graph, plan.lang
+    ann_path = source.annotation_path
+    claim_local = {str(iri).rsplit("/", 1)[1]: iri for iri, _ in plan.claims}
+    local = {NARRATOR: plan.narrator}
+    _compile_metadata(ctx, plan)
+    for iri, entry in plan.entities:
+        _add_properties(ctx, graph, iri, entry, ann_path, lang, set(), local)
+    for iri, entry in plan.things:
+        _add_properties(ctx, graph, iri, entry, ann_path, lang, set(), {**local, **claim_local})
+
+    sentences = split_sentences(source.text)
+    covered: set[int] = set()
+    for sentence_index, span in enumerate(sentences):
+        _add_span(graph, plan, span, source.text, sentence_index)
+    thing_iris = {iri for iri, _ in plan.things} | {
+        d.iri for d in ctx.ids.values() if d.classes & set(_THING_CLASSES) | {DKG.Office}}
+    for claim_iri, entry in plan.claims:
+        covered.add(_compile_claim(ctx, plan, claim_iri, entry, sentences, thing_iris))
+    missing = [i for i in range(len(sentences)) if i not in covered]
+    if missing:
+        first = sentences[missing[0]]
+        raise InputError(f"sentence {missing[0]} has no claim (every sentence needs at least one):"
+                         f" {source.text[first.begin:first.end][:80]!r}", path=ann_path)
+
+
+def _compile_metadata(ctx: _Context, plan: _ArticlePlan) -> None:
+    graph, meta, path, article = plan.graph, plan.source.meta, plan.source.meta_path, plan.article_iri
+    allowed = {"id", "language", "published", "title", "publisher", "author", "unknown", "note",
+               "url"}
+    extra = set(meta) - allowed
+    if extra:
+        key = sorted(extra)[0]
+        raise _err(f"unknown metadata key {key!r}", path, meta, key)
+    text = plan.source.text
+    graph.add((article, RDF.type, SCHEMA.NewsArticle))
+    graph.add((article, RDF.type, NIF.Context))
+    graph.add((article, DCTERMS.identifier, Literal(plan.source.article_id)))
+    graph.add((article, DCTERMS.language, Literal(plan.lang)))
+    graph.add((article, NIF.isString, Literal(text)))
+    graph.add((article, NIF.beginIndex, Literal(0, datatype=XSD.nonNegativeInteger)))
+    graph.add((article, NIF.endIndex, Literal(len(text), datatype=XSD.nonNegativeInteger)))
+    if "published" in meta:
+        value = _require_str(meta["published"], "published", path, meta, "published")
+        graph.add((article, DCTERMS.issued, _date(value, path, meta, "published")))
+    for key, prop in (("title", DCTERMS.title), ("publisher", DCTERMS.publisher),
+                      ("author", DCTERMS.creator)):
+        if key in meta:
+            value = _require_str(meta[key], key, path, meta, key)
+            graph.add((article, prop, Literal(value, lang=plan.lang if key == "title" else None)))
+    if "url" in meta:
+        graph.add((article, SCHEMA.url, URIRef(_require_str(meta["url"], "url", path, meta, "url"))))
+    for raw in _as_list(meta.get("unknown", [])):
+        name = _require_str(raw, "unknown", path, meta, "unknown")
+        if name not in _META_UNKNOWN:
+            raise _err(f"unknown: {name!r} is not a metadata field ({', '.join(_META_UNKNOWN)})",
+                       path, meta, "unknown")
+        if name in meta:
+            raise _err(f"{name!r} is both given and declared unknown", path, meta, "unknown")
+        graph.add((article, DKG.unknownValueFor, _META_UNKNOWN[name]))
+    # The narrator: default speaker of every unattributed claim of this article.
+    narrator = plan.narrator
+    graph.add((narrator, RDF.type, DKG.Journalist))
+    graph.add((narrator, RDFS.label, Literal(f"journaliste de l'article {plan.source.article_id}",
+                                             lang="fr")))
+    graph.add((narrator, RDFS.label, Literal(f"journalist of article {plan.source.article_id}",
+                                             lang="en")))
+    graph.add((narrator, DKG.sourceType, DKV["source-type-journalist"]))
+    graph.add((article, DCTERMS.creator, narrator))
+
+
+def _span_iri(plan: _ArticlePlan, span: Span) -> URIRef:
+    return URIRef(f"{plan.article_iri}#char={span.begin},{span.end}")
+
+
+def _add_span(graph: Graph, plan: _ArticlePlan, span: Span, text: str,
+              sentence_index: int | None) -> URIRef:
+    iri = _span_iri(plan, span)
+    graph.add((iri, RDF.type, NIF.String))
+    graph.add((iri, RDF.type, NIF.RFC5147String))
+    graph.add((iri, NIF.referenceContext, plan.article_iri))
+    graph.add((iri, NIF.beginIndex, Literal(span.begin, datatype=XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.anchorOf, Literal(text[span.begin:span.end])))
+    if sentence_index is not None:
+        graph.add((iri, RDF.type, NIF.Sentence))
+        graph.add((iri, DKG.sentenceIndex, Literal(sentence_index, datatype=XSD.integer)))
+    return iri
+
+
+def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node,
+                   sentences: list[Span], thing_iris: set[URIRef]) -> int:
+    path, graph, text = plan.source.annotation_path, plan.graph, plan.source.text
+    extra = set(entry) - _CLAIM_KEYS
+    if extra:
+        key = sorted(extra)[0]
+        raise _err(f"unknown claim key {key!r}", path, entry, key)
+    if "quote" not in entry:
+        raise _err("claim without evidence: add the 'quote' it rests on", path, entry)
+    quote = _require_str(entry["quote"], "quote", path, entry, "quote")
+    try:
+        span = find_quote(text, quote)
+        sentence_index = sentence_of(sentences, span)
+    except QuoteNotFound as exc:
+        raise _err(str(exc), path, entry, "quote") from None
+    sentence = sentences[sentence_index]
+    anchor = _add_span(graph, plan, span, text, sentence_index if span == sentence else None)
+    graph.add((anchor, DKG.inSentence, _span_iri(plan, sentence)))
+
+    for key in ("about", "certainty"):
+        if key not in entry:
+            raise _err(f"claim needs {key!r}", path, entry)
+    graph.add((claim, RDF.type, DKG.Claim))
+    graph.add((claim, RDFS.label, Literal(quote, lang=plan.lang)))
+    graph.add((claim, DKG.hasEvidence, anchor))
+    graph.add((claim, DKG.inArticle, plan.article_iri))
+
+    def concept(key: str, default: str | None) -> URIRef:
+        value = entry.get(key, default)
+        spec = ctx.properties[key]
+        assert spec.scheme is not None
+        return _concept(ctx, spec.scheme, _require_str(value, key, path, entry, key), path,
+                        entry, key)
+
+    certainty = concept("certainty", None)
+    polarity = concept("polarity", "positive")
+    basis = concept("evidentialBasis", "direct-report")
+    graph.add((claim, DKG.certainty, certainty))
+    graph.add((claim, DKG.polarity, polarity))
+    graph.add((claim, DKG.evidentialBasis, basis))
+    if "temporality" in entry:
+        graph.add((claim, DKG.temporality, concept("temporality", None)))
+
+    cue = entry.get("hedgeCue")
+    if cue is not None:
+        cue = _require_str(cue, "hedgeCue", path, entry, "hedgeCue")
+        if cue not in text[sentence.begin:sentence.end]:
+            raise _err(f"hedgeCue {cue!r} is not in the claim's sentence", path, entry, "hedgeCue")
+        graph.add((claim, DKG.hedgeCue, Literal(cue, lang=plan.lang)))
+
+    speaker_id = entry.get("accordingTo", NARRATOR)
+    speaker_id = _require_str(speaker_id, "accordingTo", path, entry, "accordingTo")
+    if speaker_id == NARRATOR:
+        speaker = plan.narrator
+        source_type: Any = DKV["source-type-journalist"]
+    else:
+        defined = ctx.ids.get(speaker_id)
+        if defined is None or DKG.Actor not in defined.classes:
+            raise _err(f"accordingTo: {speaker_id!r} is not a known actor", path, entry,
+                       "accordingTo")
+        speaker = defined.iri
+        source_type = next(iter(sorted(_graph_objects(plan, speaker, DKG.sourceType))), None)
+    graph.add((claim, DKG.accordingTo, speaker))
+    if source_type is not None:
+        graph.add((claim, DKG.sourceType, source_type))
+
+    for raw in _as_list(entry.get("concerns", [])):
+        value = _require_str(raw, "concerns", path, entry, "concerns")
+        graph.add((claim, DKG.concerns,
+                   _value(ctx, ctx.properties["concerns"], value, plan.lang, path, entry,
+                          "concerns", {})))
+
+    asserted = (certainty == DKV["certainty-certain"] and polarity == DKV["polarity-positive"]
+                and basis == DKV["evidence-direct-report"] and cue is None
+                and speaker == plan.narrator)
+    for raw in _as_list(entry["about"]):
+        ident = _require_str(raw, "about", path, entry, "about")
+        defined = ctx.ids.get(ident)
+        if defined is None or defined.iri not in thing_iris:
+            raise _err(f"about: {ident!r} is not a known event, proposal, leg, membership, "
+                       "relation or office", path, entry, "about")
+        graph.add((claim, DKG.about, defined.iri))
+        if asserted:
+            graph.add((defined.iri, DKG.assertedBy, claim))
+    return sentence_index
+
+
+def _graph_objects(plan: _ArticlePlan, subject: URIRef, predicate: URIRef) -> set[Any]:
+    return set(plan.dataset.objects(subject, predicate))

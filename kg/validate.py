@@ -1,0 +1,109 @@
+"""SHACL validation with pySHACL, reported as plain results (which shape fired, on what)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import SH
+
+from kg.namespaces import GRAPH_ONTOLOGY
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    severity: str  # Violation | Warning | Info
+    shape: str  # IRI of the node shape that fired (the property shape's parent when nested)
+    focus: str
+    path: str
+    message: str
+
+    def one_line(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        return f"{self.severity}: {self.shape_name} on <{self.focus}>{where}: {self.message}"
+
+    @property
+    def shape_name(self) -> str:
+        return self.shape.rsplit("#", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    results: tuple[ShapeResult, ...]
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity == "Violation" for r in self.results)
+
+    @property
+    def violations(self) -> tuple[ShapeResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Violation")
+
+    @property
+    def warnings(self) -> tuple[ShapeResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Warning")
+
+    def text(self) -> str:
+        if not self.results:
+            return "conforms: no violation, no warning"
+        return "\n".join(sorted(r.one_line() for r in self.results))
+
+
+def load_shapes(ontology_dir: Path) -> Graph:
+    from kg.rdfio import parse_rdf_file
+
+    return parse_rdf_file(ontology_dir / "shapes.ttl")
+
+
+def data_graph(dataset: Dataset) -> Graph:
+    """Everything but the ontology graph, as one graph (shapes look across named graphs)."""
+    union = Graph(bind_namespaces="none")
+    for graph in dataset.graphs():
+        if graph.identifier != GRAPH_ONTOLOGY:
+            for triple in graph:
+                union.add(triple)
+    return union
+
+
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
+    """Validate ``data`` (with the ontology mixed in for class hierarchy) against ``shapes``."""
+    _conforms, report, _text = shacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
+        allow_warnings=True, advanced=True, meta_shacl=False, do_owl_imports=False)
+    results = []
+    for node in report.subjects(SH.resultSeverity, None):
+        severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
+        source = report.value(node, SH.sourceShape)
+        # a property shape is a blank node: report the node shape that owns it
+        owner = report.value(None, SH.property, source) if source is not None else None
+        if owner is None and source is not None:
+            owner = shapes.value(None, SH.property, source) or shapes.value(None, SH.sparql, source)
+        if owner is None and source is not None:
+            owner = shapes.value(None, SH.sparql, source)
+        shape = owner if isinstance(owner, URIRef) else source
+        if not isinstance(shape, URIRef):
+            owner2 = shapes.value(None, SH.sparql, report.value(node, SH.sourceConstraint))
+            shape = owner2 if owner2 is not None else shape
+        results.append(ShapeResult(
+            severity=severity,
+            shape=str(shape),
+            focus=str(report.value(node, SH.focusNode)),
+            path=str(report.value(node, SH.resultPath) or ""),
+            message=str(report.value(node, SH.resultMessage) or ""),
+        ))
+    return ValidationReport(tuple(sorted(results, key=lambda r: (r.severity, r.shape, r.focus,
+                                                                 r.path, r.message))))
+
+
+def validate_files(files: list[Path], ontology_dir: Path) -> ValidationReport:
+    """``kg validate``: parse every file strictly (exit 2 on the first bad one), then SHACL."""
+    from kg.compile import load_ontology
+    from kg.rdfio import parse_rdf_dataset
+
+    data = Graph(bind_namespaces="none")
+    for path in files:
+        for triple in parse_rdf_dataset(path).triples((None, None, None)):
+            data.add(triple)
+    return validate_graph(data, load_shapes(ontology_dir), load_ontology(ontology_dir))
