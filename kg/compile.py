@@ -582,4 +582,5 @@ def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node
 
 
 def _graph_objects(plan: _ArticlePlan, subject: URIRef, predicate: URIRef) -> set[Any]:
-    return set(plan.dataset.objects(subject, predicate))
+    # per named graph: rdflib 7.6's Dataset.objects() emits a DeprecationWarning of its own
+    return {o for graph in plan.dataset.graphs() for o in graph.objects(subject, predicate)}

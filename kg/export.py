@@ -57,9 +57,16 @@ def to_ntriples(dataset: Dataset) -> str:
 
 
 def to_nquads(dataset: Dataset) -> str:
-    text = dataset.serialize(format="nquads")
-    lines = sorted(line for line in text.splitlines() if line.strip())
-    return "\n".join(lines) + "\n"
+    """Sorted N-Quads, one named graph per article (rdflib's writer warns under rdflib 7.6)."""
+    lines: list[str] = []
+    for graph in dataset.graphs():
+        single = Graph(bind_namespaces="none")
+        for triple in graph:
+            single.add(triple)
+        suffix = f" <{graph.identifier}> ."
+        lines += [line[:-2] + suffix for line in single.serialize(format="nt").splitlines()
+                  if line.strip()]
+    return "\n".join(sorted(lines)) + "\n"
 
 
 def to_jsonld(dataset: Dataset) -> str:

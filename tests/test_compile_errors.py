@@ -1,0 +1,136 @@
+"""Bad annotations: exit 2, one line naming the file, the line and the problem; exports unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.cli import main
+from tests.conftest import ONTOLOGY, SEED_ID
+
+ANNOTATION = f"articles/{SEED_ID}/annotation.yaml"
+ENTITIES = "entities.yaml"
+
+
+def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture edit: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+# (case id, file, old text, new text, expected problem, needle marking the expected line)
+CASES = [
+    ("malformed-yaml", ANNOTATION, "claims:\n", "claims: [\n", "invalid YAML", None),
+    ("unknown-entity-id", ANNOTATION, "visitor: kim-jong-un", "visitor: kim-jong-il",
+     "unknown id 'kim-jong-il'", "visitor: kim-jong-il"),
+    ("unknown-type", ANNOTATION, "type: Summit", "type: Sumit", "unknown type 'Sumit'",
+     "type: Sumit"),
+    ("quote-not-in-text", ANNOTATION, "quote: passant en revue les troupes",
+     "quote: passant en revue la flotte", "quote not found", "passant en revue la flotte"),
+    ("quote-apostrophe", ANNOTATION, "quote: Il s’agira du deuxième",
+     "quote: Il s'agira du deuxième", "apostrophes", "quote: Il s'agira"),
+    ("duplicate-thing-id", ANNOTATION, "  - id: kim-putin-summit-2019\n",
+     "  - id: kim-putin-summit-2023\n", "duplicate id 'kim-putin-summit-2023'", None),
+    ("duplicate-key", ANNOTATION, "    visitor: kim-jong-un\n",
+     "    visitor: kim-jong-un\n    visitor: vladimir-putin\n", "duplicate key 'visitor'",
+     "visitor: vladimir-putin"),
+    ("claim-without-evidence", ANNOTATION, "    quote: passant en revue les troupes\n", "",
+     "claim without evidence", "id: reviewed-troops"),
+    ("unknown-property", ANNOTATION, "    meansOfTransport: train blindé\n",
+     "    meanOfTransport: train blindé\n", "unknown property 'meanOfTransport'",
+     "meanOfTransport"),
+    ("bad-certainty", ANNOTATION, "    certainty: probable\n", "    certainty: likely\n",
+     "'likely' is not in the certainty vocabulary", "certainty: likely"),
+    ("yaml-alias", ENTITIES, "  - id: russia\n", "  - id: &r russia\n",
+     "anchors and aliases", "id: &r russia"),
+    ("cue-not-in-sentence", ANNOTATION, "    hedgeCue: semblent\n", "    hedgeCue: paraissent\n",
+     "hedgeCue 'paraissent' is not in the claim's sentence", "hedgeCue: paraissent"),
+    ("invented-and-unknown", ANNOTATION, "    unknown: [date, hasPlace]\n",
+     "    unknown: [date, hasPlace]\n    date: 2023-09-13\n", "both given and declared unknown",
+     None),
+    ("yes-is-not-boolean", ANNOTATION, 'recurring: "true"', "recurring: yes",
+     "'yes' must be true or false", "recurring: yes"),
+]
+
+
+@pytest.fixture(scope="module")
+def pristine_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The exports of the unmodified data, built once."""
+    from kg.build import build
+    from tests.conftest import DATA
+
+    out = tmp_path_factory.mktemp("pristine")
+    build(DATA, ONTOLOGY, out)
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize(("file", "old", "new", "problem", "needle"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_annotation_exits_2_with_one_line_and_keeps_exports(
+        data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        pristine_exports: dict[str, bytes], file: str, old: str, new: str, problem: str,
+        needle: str | None) -> None:
+    out = tmp_path / "exports"
+    out.mkdir()
+    for name, content in pristine_exports.items():
+        (out / name).write_bytes(content)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    target = data_copy / file
+    _replace(target, old, new)
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert str(target) in lines[0]
+    assert problem in lines[0]
+    if needle is not None:
+        assert f"{target}:{_line_of(target, needle)}" in lines[0]
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_every_sentence_needs_a_claim(data_copy: Path, capsys: pytest.CaptureFixture[str],
+                                      tmp_path: Path) -> None:
+    annotation = data_copy / ANNOTATION
+    text = annotation.read_text(encoding="utf-8")
+    start = text.index("  # sentence 11\n")
+    end = text.index("  # sentence 12\n")
+    annotation.write_text(text[:start] + text[end:], encoding="utf-8")
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "sentence 11 has no claim" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_data_dir_is_one_line_exit_2(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere"
+    code = main(["build", "--data", str(missing), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and str(missing) in err[0]
+
+
+def test_unreadable_article_text_is_named(data_copy: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    text = data_copy / "articles" / SEED_ID / "article.txt"
+    text.write_bytes(b"\xff\xfe not utf-8")
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(text) in err and "not UTF-8" in err
