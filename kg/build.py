@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,7 @@ from kg.compile import compile_corpus, load_ontology
 from kg.corpus import read_corpus
 from kg.errors import NonConformanceError
 from kg.export import RDF_EXPORTS
-from kg.rdfio import atomic_write
+from kg.rdfio import stage_file
 from kg.validate import ValidationReport, data_graph, load_shapes, validate_graph
 
 
@@ -51,12 +53,21 @@ def render_products(built: BuiltGraph) -> dict[str, str | bytes]:
 
 
 def write_products(products: dict[str, str | bytes], out_dir: Path) -> list[Path]:
-    written = []
-    for name, content in products.items():
-        path = out_dir / name
-        atomic_write(path, content)
-        written.append(path)
-    return written
+    """All-or-nothing as far as the file system allows: every file is first written and
+    fsynced to a temp file beside its target; only then are they renamed into place. A failure
+    or interruption while staging leaves every existing export untouched."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, content in products.items():
+            target = out_dir / name
+            staged.append((stage_file(target, content), target))
+        for temp, target in staged:
+            os.replace(temp, target)
+    finally:
+        for temp, _target in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    return [target for _temp, target in staged]
 
 
 def build(data_dir: Path, ontology_dir: Path, out_dir: Path) -> tuple[BuiltGraph, list[Path]]:

@@ -104,8 +104,8 @@ def parse_rdf_dataset(path: Path) -> Dataset:
     return dataset
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def stage_file(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to a fsynced temp file beside ``path`` and return it (not yet renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -115,6 +115,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    tmp = stage_file(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -122,4 +133,4 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
-__all__ = ["RDF", "atomic_write", "parse_rdf_dataset", "parse_rdf_file", "to_rdflib"]
+__all__ = ["RDF", "atomic_write", "parse_rdf_dataset", "parse_rdf_file", "stage_file", "to_rdflib"]
