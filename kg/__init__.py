@@ -9,7 +9,7 @@ The public API mirrors the CLI::
     kg.write_products(kg.render_products(built), Path("exports"))
 """
 
-from kg.build import BuiltGraph, build, build_graph, render_products, write_products
+from kg.build import BuiltGraph, build_graph, render_products, write_products
 from kg.errors import InputError, KGError, NonConformanceError
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "InputError",
     "KGError",
     "NonConformanceError",
-    "build",
     "build_graph",
     "render_products",
     "write_products",
