@@ -394,13 +394,13 @@ def _declare_article(ctx: _Context, dataset: Dataset, source: ArticleSource) -> 
     for entry in _section(source.annotation, "claims", ann_path):
         if not isinstance(entry, Node):
             raise InputError("each claim must be a mapping", path=ann_path)
-        ident = entry.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident):
-            raise _err(f"invalid claim id {ident!r}", ann_path, entry, "id")
-        if ident in claim_ids:
-            raise _err(f"duplicate claim id {ident!r}", ann_path, entry, "id")
-        claim_ids.add(ident)
-        claims.append((DKR[f"claim/{source.article_id}/{ident}"], entry))
+        claim_id = entry.get("id")
+        if not isinstance(claim_id, str) or not _ID.match(claim_id):
+            raise _err(f"invalid claim id {claim_id!r}", ann_path, entry, "id")
+        if claim_id in claim_ids:
+            raise _err(f"duplicate claim id {claim_id!r}", ann_path, entry, "id")
+        claim_ids.add(claim_id)
+        claims.append((DKR[f"claim/{source.article_id}/{claim_id}"], entry))
     return _ArticlePlan(source, dataset, graph, lang, article_iri, narrator, entities, things, claims)
 
 
