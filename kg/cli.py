@@ -60,6 +60,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else EXIT_NONCONFORMANT
 
 
+# ---------------------------------------------------------------------------- query
+
+
+def _read_query_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from kg.errors import InputError
+
+        raise InputError(f"cannot read query file ({getattr(exc, 'strerror', None) or exc})",
+                         path=path) from None
+
+
+def _query_backend(args: argparse.Namespace) -> Callable[..., object]:
+    """The function that runs a vetted query: (sparql, bindings, timeout) -> QueryResult.
+
+    Hook for other backends (--store / --endpoint): return their runner here.
+    """
+    from kg.query import run_query
+    from kg.rdfio import parse_rdf_dataset
+
+    dataset = parse_rdf_dataset(args.graph)
+    return lambda sparql, bindings, timeout: run_query(dataset, sparql, bindings, timeout)
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from kg.query import build_request, format_result, list_queries_text
+
+    if args.list:
+        sys.stdout.write(list_queries_text())
+        return 0
+    request = build_request(
+        name=args.name, expression=args.expression, params=args.param or (),
+        file_text=_read_query_file(args.file) if args.file else None, file_name=str(args.file))
+    result = _query_backend(args)(request.sparql, request.bindings, args.timeout)
+    sys.stdout.write(format_result(result, args.format))  # type: ignore[arg-type]
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -90,6 +129,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Turtle, N-Triples, N-Quads, TriG or RDF/XML files")
     p.add_argument("--ontology", type=Path, default=Path("ontology"),
                    help="folder with diplo.ttl, vocab.ttl and shapes.ttl (default: ontology)")
+
+    p = _sub(subparsers, "query",
+             "Run a read-only SPARQL query (a named competency query, a file or an expression) "
+             "over the union of all graphs (exit 2 syntax error or refused update/SERVICE/FROM, "
+             "3 timeout).",
+             "kg query --list\n"
+             "kg query who-met-whom\n"
+             "kg query actor-relations --param actor=dkr:actor/kim-jong-un --format csv\n"
+             "kg query --file my.rq --format json\n"
+             "kg query -e 'SELECT ?thing WHERE { ?thing dkg:assertedBy ?claim } ORDER BY ?thing'",
+             _cmd_query)
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("name", nargs="?", metavar="NAME", help="a named query (see --list)")
+    what.add_argument("--list", action="store_true", help="list the named queries and exit")
+    what.add_argument("--file", type=Path, metavar="Q.rq", help="run the query in this file")
+    what.add_argument("-e", "--expression", metavar="SPARQL",
+                      help="run this query text (our prefixes are added if it declares none)")
+    p.add_argument("--param", action="append", metavar="VAR=VALUE",
+                   help="bind a variable: an IRI as <...> or dkr:actor/x, a literal as text, "
+                        "\"text\"@fr or \"2\"^^xsd:integer (repeatable)")
+    p.add_argument("--format", default="table",
+                   choices=["table", "csv", "tsv", "json", "xml", "turtle", "jsonld"],
+                   help="output format (default: table; turtle/jsonld for CONSTRUCT/DESCRIBE)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="stop the query after this many seconds (exit 3; default: 30)")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"RDF file to query (default: {DEFAULT_GRAPH})")
     return parser
 
 

@@ -1,0 +1,656 @@
+"""Read-only SPARQL over the dataset: the named competency queries, checking, running, formatting.
+
+- ``load_queries()`` reads the public named queries, ``kg/queries/*.rq`` (package data). Each file
+  opens with a header comment in the style of ROBOT's report queries (``# title:``,
+  ``# question:``, ``# returns:``, ``# params:``).
+- ``check_query()`` parses a query with rdflib and refuses anything that is not a read-only query
+  over the local dataset: updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` (rdflib would fetch
+  those URLs or read those files).
+- ``run_query()`` evaluates with rdflib on the union of all graphs, in a forked child process that
+  is killed when the time limit passes, so a runaway query really stops.
+- ``format_result()`` writes a table for people or a W3C SPARQL 1.1 results format
+  (CSV, TSV, JSON, XML); graphs (CONSTRUCT / DESCRIBE) as Turtle or JSON-LD.
+
+Parameters reach a query only as RDF terms through ``initBindings`` (``parse_param``), never as
+text spliced into the query.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from pyparsing import ParseException
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from kg.errors import InputError, KGError, QueryTimeout
+from kg.namespaces import PREFIXES, bind_prefixes
+
+#: the output formats of ``format_result`` (``table`` is the default of ``kg query``)
+FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld")
+RESULT_FORMATS: frozenset[str] = frozenset({"table", "csv", "tsv", "json", "xml"})
+GRAPH_FORMATS: frozenset[str] = frozenset({"turtle", "jsonld"})
+
+#: media types of the formats, for a server answering with them
+MEDIA_TYPES: dict[str, str] = {
+    "table": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "turtle": "text/turtle; charset=utf-8",
+    "jsonld": "application/ld+json",
+}
+
+UPDATE_KEYWORDS: frozenset[str] = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+HEADER_KEYS: tuple[str, ...] = ("title", "question", "returns", "params")
+TABLE_CELL_MAX = 100
+
+
+# ---------------------------------------------------------------------------- named queries
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One competency query: its file name (without ``.rq``), its header, its SPARQL text."""
+
+    name: str
+    title: str
+    question: str
+    returns: str
+    params: tuple[str, ...]
+    text: str
+
+
+def parse_header(text: str, name: str = "<query>") -> dict[str, str]:
+    """The ``# key: value`` comment lines opening a query; indented ``#`` lines continue a value."""
+    header: dict[str, str] = {}
+    key: str | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        body = stripped[1:]
+        match = re.match(r"\s?([a-z]+):\s*(.*)$", body)
+        if match and match.group(1) in HEADER_KEYS:
+            key = match.group(1)
+            if key in header:
+                header[key] += "\n" + match.group(2).strip()
+            else:
+                header[key] = match.group(2).strip()
+        elif key is not None and body.strip():
+            header[key] += " " + body.strip()
+    missing = [k for k in ("title", "question", "returns") if not header.get(k)]
+    if missing:
+        raise InputError(f"query header lacks {', '.join(missing)}", path=name)
+    return header
+
+
+def params_of(header_params: str) -> tuple[str, ...]:
+    """Variable names declared by ``# params:`` lines: each line (or ``;`` part) opens with ``?var``."""
+    names: list[str] = []
+    for part in re.split(r"[\n;]", header_params):
+        match = re.match(r"\s*\?([A-Za-z_][A-Za-z0-9_]*)", part)
+        if match and match.group(1) not in names:
+            names.append(match.group(1))
+    return tuple(names)
+
+
+def named_query_from_text(name: str, text: str) -> NamedQuery:
+    """Build a NamedQuery from a file's text, checking its header and that it parses."""
+    header = parse_header(text, name)
+    params = params_of(header.get("params", ""))
+    query = NamedQuery(name=name, title=header["title"], question=header["question"],
+                       returns=header["returns"], params=params, text=text)
+    _prepare(text, name)
+    return query
+
+
+def load_queries() -> dict[str, NamedQuery]:
+    """The public named queries (``kg/queries/*.rq``), sorted by name."""
+    folder = resources.files("kg") / "queries"
+    found: dict[str, NamedQuery] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_file() and entry.name.endswith(".rq"):
+            name = entry.name[: -len(".rq")]
+            found[name] = named_query_from_text(name, entry.read_text(encoding="utf-8"))
+    if not found:
+        raise KGError("no named queries found in the kg package (kg/queries/*.rq)")
+    return found
+
+
+def get_query(name: str) -> NamedQuery:
+    """One named query; an unknown name is bad input (the message lists the known ones)."""
+    queries = load_queries()
+    if name not in queries:
+        raise InputError(f"unknown query {name!r} (see kg query --list)")
+    return queries[name]
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def _walk(node: Any) -> Iterator[CompValue]:
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _walk(value)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _read_only_error(where: str, name: str, line: int | None = None,
+                     column: int | None = None) -> InputError:
+    return InputError(f"read-only: {where} is refused (kg query runs read-only queries over the "
+                      "local graph only)", path=name, line=line, column=column)
+
+
+def _syntax_error(text: str, exc: ParseException, name: str) -> InputError:
+    offset = exc.loc if isinstance(exc.loc, int) else 0
+    rest = text[offset:].lstrip("; \t\r\n")
+    word = re.match(r"[A-Za-z]+", rest)
+    if word and word.group(0).upper() in UPDATE_KEYWORDS:
+        return _read_only_error(f"SPARQL Update ({word.group(0).upper()})", name, exc.lineno,
+                                exc.col)
+    found = text[offset:offset + 20].split("\n")[0] or "end of query"
+    return InputError(f"SPARQL syntax error near {found!r}", path=name, line=exc.lineno,
+                      column=exc.col)
+
+
+def _prepare(sparql: str, name: str = "<query>") -> tuple[str, Query]:
+    """Parse, translate and vet a query; return its form and rdflib's prepared query."""
+    try:
+        tree = parseQuery(sparql)
+    except ParseException as exc:
+        try:
+            parseUpdate(sparql)
+        except ParseException:
+            raise _syntax_error(sparql, exc, name) from None
+        raise _read_only_error("SPARQL Update", name) from None
+    except RecursionError:
+        raise InputError("query nested too deeply", path=name) from None
+    try:
+        query = translateQuery(tree)
+    except Exception as exc:  # rdflib raises bare Exception for e.g. an unknown prefix
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        line = column = None
+        prefix = re.match(r"Unknown namespace prefix : (\S+)", message)
+        if prefix:
+            hit = re.search(rf"(?<![\w<\"']){re.escape(prefix.group(1))}:", sparql)
+            if hit:
+                line, column = _line_col(sparql, hit.start())
+        raise InputError(f"invalid query: {message}", path=name, line=line, column=column) from None
+    algebra = query.algebra
+    if algebra.get("datasetClause"):
+        raise _read_only_error("FROM / FROM NAMED (loading other graphs)", name)
+    for part in _walk(algebra):
+        if part.name == "ServiceGraphPattern":
+            raise _read_only_error("SERVICE (federated query)", name)
+    form = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+            "DescribeQuery": "DESCRIBE"}.get(algebra.name)
+    if form is None:  # pragma: no cover - parseQuery only yields the four forms
+        raise InputError(f"unsupported query form {algebra.name}", path=name)
+    return form, query
+
+
+def check_query(sparql: str) -> str:
+    """The form of a read-only query: SELECT, ASK, CONSTRUCT or DESCRIBE.
+
+    Raises InputError with line and column on a syntax error, and (message says read-only) on an
+    update, a SERVICE clause or FROM / FROM NAMED.
+    """
+    return _prepare(sparql)[0]
+
+
+# ---------------------------------------------------------------------------- parameters
+
+_PNAME = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)?:(\S*)$")
+_QUOTED = re.compile(r'^"(.*)"(?:@([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)|\^\^(\S+))?$', re.S)
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
+
+
+def parse_term(value: str) -> Node:
+    """A command-line value as an RDF term.
+
+    ``<http://...>`` and prefixed names of our prefixes (``dkr:actor/kim-jong-un``) are IRIs;
+    ``"text"``, ``"text"@fr`` and ``"2"^^xsd:integer`` are literals as written; anything else is
+    a plain string literal.
+    """
+    if value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+        if not iri or _BAD_IRI_CHARS.search(iri) or ":" not in iri:
+            raise InputError(f"not an absolute IRI: {value!r}")
+        return URIRef(iri)
+    quoted = _QUOTED.match(value)
+    if quoted:
+        text, lang, datatype = quoted.groups()
+        if datatype:
+            dt = parse_term(datatype)
+            if not isinstance(dt, URIRef):
+                raise InputError(f"datatype must be an IRI: {datatype!r}")
+            return Literal(text, datatype=dt)
+        return Literal(text, lang=lang.lower() if lang else None)
+    pname = _PNAME.match(value)
+    if pname and not value.startswith(("http:", "https:", "urn:", "file:")):
+        prefix, local = pname.group(1) or "", pname.group(2)
+        if prefix not in PREFIXES:
+            known = ", ".join(sorted(PREFIXES))
+            raise InputError(f"unknown prefix {prefix!r} in {value!r} (known: {known}; "
+                             "write <IRI> for a full IRI or \"text\" for a literal)")
+        if _BAD_IRI_CHARS.search(local):
+            raise InputError(f"invalid characters in {value!r}")
+        return URIRef(str(PREFIXES[prefix]) + local)
+    if value.startswith(("http:", "https:", "urn:", "file:")):
+        raise InputError(f"write IRIs in angle brackets: <{value}>")
+    return Literal(value)
+
+
+def parse_param(text: str, query: NamedQuery) -> tuple[str, Node]:
+    """``var=value`` for one of the query's declared parameters (``?var`` or ``var``)."""
+    name, sep, value = text.partition("=")
+    name = name.strip().lstrip("?$")
+    if not sep or not name:
+        raise InputError(f"a parameter is written var=value, not {text!r}")
+    if name not in query.params:
+        declared = ", ".join(f"?{p}" for p in query.params) or "none"
+        raise InputError(f"query {query.name!r} has no parameter ?{name} (parameters: {declared})")
+    return name, parse_term(value.strip())
+
+
+# ---------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a query gave: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT/DESCRIBE."""
+
+    form: str
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Node | None, ...], ...]
+    boolean: bool | None
+    graph: Graph | None
+
+
+def _evaluate(dataset: Dataset, query: Query, form: str,
+              bindings: Mapping[str, Node]) -> tuple[Any, ...]:
+    """Run the query here and return plain picklable data (called in the child process)."""
+    import rdflib.plugins.sparql as sparql_settings
+
+    sparql_settings.SPARQL_LOAD_GRAPHS = False  # belt and braces: never fetch a graph
+    init = {Variable(k): v for k, v in bindings.items()}
+    with warnings.catch_warnings():
+        # rdflib 7.6's own evaluator calls its deprecated Dataset.default_context
+        warnings.filterwarnings("ignore", message="Dataset.default_context is deprecated",
+                                category=DeprecationWarning)
+        return _materialise(dataset.query(query, initBindings=init), form)
+
+
+def _materialise(result: Any, form: str) -> tuple[Any, ...]:
+    if form == "ASK":
+        return (form, (), (), bool(result.askAnswer), None)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        graph = result.graph
+        triples = tuple(graph) if graph is not None else ()
+        return (form, (), (), None, triples)
+    variables = tuple(str(v) for v in (result.vars or ()))
+    rows = tuple(tuple(row[i] for i in range(len(variables))) for row in result)
+    return (form, variables, rows, None, None)
+
+
+def _child(dataset: Dataset, query: Query, form: str, bindings: Mapping[str, Node],
+           conn: Any) -> None:  # pragma: no cover - runs in the forked process
+    try:
+        payload: tuple[Any, ...] = ("ok", _evaluate(dataset, query, form, bindings))
+    except BaseException as exc:
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        payload = ("error", type(exc).__name__, message)
+    try:
+        conn.send(payload)
+    finally:
+        conn.close()
+
+
+def _result_from(data: tuple[Any, ...]) -> QueryResult:
+    form, variables, rows, boolean, triples = data
+    graph = None
+    if triples is not None:
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        for triple in triples:
+            graph.add(triple)
+    return QueryResult(form=form, variables=tuple(variables), rows=tuple(rows), boolean=boolean,
+                       graph=graph)
+
+
+def run_query(dataset: Dataset, sparql: str, bindings: Mapping[str, Node] | None = None,
+              timeout: float = 30.0) -> QueryResult:
+    """Evaluate a read-only query with rdflib on ``dataset`` (union of its graphs).
+
+    The query runs in a forked child process; past ``timeout`` seconds the child is killed and
+    QueryTimeout is raised. ``bindings`` map variable names to RDF terms (``initBindings``).
+    """
+    if not timeout > 0:
+        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+    form, query = _prepare(sparql)
+    bound = {str(k).lstrip("?$"): v for k, v in (bindings or {}).items()}
+    for key, value in bound.items():
+        if not isinstance(value, URIRef | Literal | BNode):
+            raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return _result_from(_evaluate(dataset, query, form, bound))
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(dataset, query, form, bound, send),
+                              daemon=True, name="kg-query")
+    process.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s "
+                               "(raise it with --timeout)")
+        try:
+            message = receive.recv()
+        except EOFError:
+            process.join(1)
+            raise KGError(f"query process died (exit code {process.exitcode})") from None
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        process.close()
+    if message[0] == "error":
+        raise KGError(f"query failed: {message[1]}: {message[2]}")
+    return _result_from(message[1])
+
+
+def run_named(dataset: Dataset, name: str, params: Iterable[str] = (),
+              timeout: float = 30.0) -> QueryResult:
+    """Run a named query with ``var=value`` parameters."""
+    query = get_query(name)
+    bindings = dict(parse_param(p, query) for p in params)
+    return run_query(dataset, query.text, bindings, timeout)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A vetted query ready for any backend: its text, form and parameter bindings."""
+
+    sparql: str
+    form: str
+    bindings: Mapping[str, Node]
+
+
+def _has_prologue(sparql: str) -> bool:
+    without_comments = re.sub(r"(?m)^\s*#.*$", "", sparql)
+    return re.search(r"(?i)\b(PREFIX|BASE)\s", without_comments) is not None
+
+
+def adhoc_query(sparql: str, name: str) -> NamedQuery:
+    """A query given as text (``--file``, ``-e``): its header if it has one; any of its variables
+    may be bound with ``--param``."""
+    try:
+        header = parse_header(sparql, name)
+    except InputError:
+        header = {}
+    params = params_of(header.get("params", "")) or tuple(
+        dict.fromkeys(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", sparql)))
+    return NamedQuery(name=name, title=header.get("title", name),
+                      question=header.get("question", ""), returns=header.get("returns", ""),
+                      params=params, text=sparql)
+
+
+def build_request(name: str | None = None, file_text: str | None = None,
+                  expression: str | None = None, params: Iterable[str] = (),
+                  file_name: str = "<file>") -> QueryRequest:
+    """Exactly one of a named query, a file's text or an expression, with ``var=value`` params.
+
+    An expression (``kg query -e``) that declares no PREFIX gets ``sparql_prologue()``.
+    """
+    given = [x is not None for x in (name, file_text, expression)]
+    added = ""
+    if sum(given) != 1:
+        raise InputError("give exactly one of a query NAME, --file or -e (or --list)")
+    if name is not None:
+        query = get_query(name)
+    elif file_text is not None:
+        query = adhoc_query(file_text, file_name)
+    else:
+        assert expression is not None
+        from kg.namespaces import sparql_prologue
+
+        added = "" if _has_prologue(expression) else sparql_prologue()
+        query = adhoc_query(added + expression, "<expression>")
+    bindings = dict(parse_param(p, query) for p in params)
+    label = name or ("<expression>" if expression is not None else file_name)
+    try:
+        form, _ = _prepare(query.text, label)
+    except InputError as exc:
+        if expression is not None and added and exc.line is not None:
+            shift = added.count("\n")  # report positions in the text the user wrote
+            raise InputError(exc.message, path=label, line=max(exc.line - shift, 1),
+                             column=exc.column) from None
+        raise
+    return QueryRequest(sparql=query.text, form=form, bindings=bindings)
+
+
+def list_queries_text() -> str:
+    """One line per named query: its name, then its title."""
+    queries = load_queries()
+    width = max(len(n) for n in queries)
+    return "".join(f"{n.ljust(width)}  {q.title}\n" for n, q in queries.items())
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def compact(node: Node | None) -> str:
+    """A short human form of a term: prefixed IRI, literal text, ``_:b`` for blank nodes."""
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        matches = [(len(str(ns)), prefix) for prefix, ns in PREFIXES.items()
+                   if str(node).startswith(str(ns))]
+        if not matches:
+            return f"<{node}>"
+        length, prefix = max(matches)
+        return f"{prefix}:{str(node)[length:]}"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _cell(node: Node | None) -> str:
+    text = " ".join(compact(node).split())
+    return text if len(text) <= TABLE_CELL_MAX else text[: TABLE_CELL_MAX - 1] + "…"
+
+
+def format_table(result: QueryResult) -> str:
+    if result.form == "ASK":
+        return ("true" if result.boolean else "false") + "\n"
+    header = list(result.variables)
+    body = [[_cell(v) for v in row] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    count = len(body)
+    lines.append(f"({count} row{'s' if count != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_value(node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def format_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results CSV: plain values, CRLF line ends."""
+    if result.form == "ASK":
+        return "_askResult\r\n" + ("true" if result.boolean else "false") + "\r\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return out.getvalue()
+
+
+def _tsv_value(node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    assert isinstance(node, Literal)
+    text = (str(node).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t"))
+    if node.language:
+        return f'"{text}"@{node.language}'
+    if node.datatype is not None:
+        return f'"{text}"^^<{node.datatype}>'
+    return f'"{text}"'
+
+
+def format_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?var`` header."""
+    if result.form == "ASK":
+        return "?_askResult\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join(_tsv_value(v) for v in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(node: Node) -> dict[str, str]:
+    if isinstance(node, URIRef):
+        return {"type": "uri", "value": str(node)}
+    if isinstance(node, BNode):
+        return {"type": "bnode", "value": str(node)}
+    assert isinstance(node, Literal)
+    term = {"type": "literal", "value": str(node)}
+    if node.language:
+        term["xml:lang"] = node.language
+    elif node.datatype is not None:
+        term["datatype"] = str(node.datatype)
+    return term
+
+
+def format_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    if result.form == "ASK":
+        document: dict[str, Any] = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [{var: _json_term(v) for var, v in zip(result.variables, row, strict=True)
+                     if v is not None} for row in result.rows]
+        document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _xml_term(node: Node) -> str:
+    if isinstance(node, URIRef):
+        return f"<uri>{xml_escape(str(node))}</uri>"
+    if isinstance(node, BNode):
+        return f"<bnode>{xml_escape(str(node))}</bnode>"
+    assert isinstance(node, Literal)
+    attrs = ""
+    if node.language:
+        attrs = f" xml:lang={quoteattr(node.language)}"
+    elif node.datatype is not None:
+        attrs = f" datatype={quoteattr(str(node.datatype))}"
+    return f"<literal{attrs}>{xml_escape(str(node))}</literal>"
+
+
+def format_xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML Format."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
+    lines += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
+    lines.append("  </head>")
+    if result.form == "ASK":
+        lines.append(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        lines.append("  <results>")
+        for row in result.rows:
+            lines.append("    <result>")
+            for var, value in zip(result.variables, row, strict=True):
+                if value is not None:
+                    lines.append(f"      <binding name={quoteattr(var)}>{_xml_term(value)}</binding>")
+            lines.append("    </result>")
+        lines.append("  </results>")
+    lines.append("</sparql>")
+    return "\n".join(lines) + "\n"
+
+
+def format_graph(graph: Graph, fmt: str) -> str:
+    """A CONSTRUCT/DESCRIBE result as Turtle or JSON-LD (inline context, nothing fetched)."""
+    graph = bind_prefixes(graph)
+    if fmt == "jsonld":
+        context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+        text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+        return text if text.endswith("\n") else text + "\n"
+    return graph.serialize(format="turtle")
+
+
+def format_result(result: QueryResult, fmt: str) -> str:
+    """``table`` | ``csv`` | ``tsv`` | ``json`` | ``xml`` for SELECT/ASK; ``turtle`` | ``jsonld``
+    (and ``table``, which then gives Turtle) for CONSTRUCT/DESCRIBE."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    if result.graph is not None:
+        if fmt == "table":
+            fmt = "turtle"
+        if fmt not in GRAPH_FORMATS:
+            raise InputError(f"a {result.form} query gives a graph: use --format turtle or jsonld")
+        return format_graph(result.graph, fmt)
+    if fmt in GRAPH_FORMATS:
+        raise InputError(f"a {result.form} query gives {'a boolean' if result.form == 'ASK' else 'rows'}:"
+                         " use --format table, csv, tsv, json or xml")
+    return {"table": format_table, "csv": format_csv, "tsv": format_tsv, "json": format_json,
+            "xml": format_xml}[fmt](result)
+
+
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "NamedQuery",
+    "QueryRequest",
+    "QueryResult",
+    "build_request",
+    "check_query",
+    "format_result",
+    "get_query",
+    "list_queries_text",
+    "load_queries",
+    "parse_param",
+    "parse_term",
+    "run_named",
+    "run_query",
+]
