@@ -1,0 +1,645 @@
+"""Where queries run: one small interface over three triple stores.
+
+- ``rdflib`` (default): the dataset in memory, queried by :func:`kg.query.run_query`.
+- ``oxigraph`` / ``oxigraph:PATH``: an embedded Oxigraph store (pyoxigraph), in memory or
+  persistent on disk at PATH. A persistent store remembers which graph file it was loaded from
+  (size + SHA-256 in ``PATH/kg-source.json``) and is reopened without reloading while that file
+  is unchanged; queries see the union of all graphs (``use_default_graph_as_union``).
+- a remote SPARQL server (Oxigraph server, Apache Jena Fuseki, GraphDB, Virtuoso...): queries go
+  over the SPARQL 1.1 Protocol; :func:`push` uploads the built graph with the SPARQL 1.1 Graph
+  Store Protocol (one ``PUT ?graph=IRI`` per named graph, N-Triples bodies). The server must
+  expose the union of its graphs as the default graph (Oxigraph: ``--union-default-graph``,
+  Fuseki: ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do so by default).
+
+Every backend answers a query with the same :class:`kg.query.QueryResult` of rdflib terms, and
+every query is vetted by :func:`kg.query.check_query` first (read-only; no SERVICE, no FROM).
+Parameters are RDF terms: ``initBindings`` (rdflib), ``substitutions`` (Oxigraph), a ``VALUES``
+block written with ``term.n3()`` (remote), never user text spliced into a query.
+The embedded backends run each query in a forked child process killed at the time limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.errors import InputError, KGError, QueryTimeout
+from kg.namespaces import bind_prefixes
+from kg.query import QueryResult, check_query, run_query
+from kg.rdfio import format_for, parse_rdf_dataset, read_bytes, to_rdflib
+
+STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
+SOURCE_MARKER = "kg-source.json"
+USER_AGENT = "diplo-kg (+https://w3id.org/diplo-kg)"
+HTTP_TIMEOUT = 60.0
+MAX_RESPONSE_BYTES = 500_000_000
+
+
+@dataclass(frozen=True)
+class GraphSelection:
+    """A protocol-specified dataset (``default-graph-uri`` / ``named-graph-uri``): graphs of the
+    store chosen by name. Never dereferenced: a name the store does not hold is an empty graph."""
+
+    default: tuple[URIRef, ...] = ()
+    named: tuple[URIRef, ...] = ()
+
+
+class Backend(Protocol):
+    """A place where read-only SPARQL queries run."""
+
+    label: str
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
+              *, graphs: GraphSelection | None = None) -> QueryResult:
+        """Vet and run ``sparql``; ``bindings`` map variable names to RDF terms."""
+        ...
+
+    def close(self) -> None:
+        """Release the store (a persistent Oxigraph store is unlocked)."""
+        ...
+
+
+def _bound(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
+    bound = {str(k).lstrip("?$"): v for k, v in (bindings or {}).items()}
+    for key, value in bound.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise InputError(f"not a SPARQL variable name: {key!r}")
+        if not isinstance(value, URIRef | Literal | BNode):
+            raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
+    return bound
+
+
+# ---------------------------------------------------------------------------- forked workers
+
+
+def _child(work: Callable[[], Any], conn: Any) -> None:  # pragma: no cover - forked process
+    try:
+        payload: tuple[Any, ...] = ("ok", work())
+    except KGError as exc:
+        payload = ("kgerror", type(exc).__name__, exc.message)
+    except BaseException as exc:
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        payload = ("error", type(exc).__name__, message)
+    try:
+        conn.send(payload)
+    finally:
+        conn.close()
+
+
+def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
+    """Run ``work()`` in a forked child and return its (picklable) result; past ``timeout``
+    seconds the child is killed and QueryTimeout raised: the work really stops."""
+    if not timeout > 0:
+        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return work()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(work, send), daemon=True, name="kg-store-query")
+    process.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s")
+        try:
+            message = receive.recv()
+        except EOFError:
+            process.join(1)
+            raise KGError(f"query process died (exit code {process.exitcode})") from None
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        process.close()
+    if message[0] == "kgerror":
+        error_type = InputError if message[1] == "InputError" else KGError
+        raise error_type(message[2])
+    if message[0] == "error":
+        raise KGError(f"query failed: {message[1]}: {message[2]}")
+    return message[1]
+
+
+# ---------------------------------------------------------------------------- rdflib
+
+
+def _select_graphs(dataset: Dataset, graphs: GraphSelection) -> Dataset:
+    """A dataset whose default graph merges the chosen graphs and whose named graphs are the
+    chosen named ones (copies; graphs the dataset does not hold are empty)."""
+    selected = Dataset(default_union=False)
+    held = {g.identifier: g for g in dataset.graphs()}
+    for name in graphs.default:
+        if name in held:
+            for triple in held[name]:
+                selected.default_graph.add(triple)
+    for name in graphs.named:
+        target = selected.graph(name)
+        if name in held:
+            for triple in held[name]:
+                target.add(triple)
+    return selected
+
+
+@dataclass
+class RdflibBackend:
+    """The dataset in memory, queried with rdflib (the reference semantics of the project)."""
+
+    dataset: Dataset
+    label: str = "rdflib (in memory)"
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
+              *, graphs: GraphSelection | None = None) -> QueryResult:
+        dataset = self.dataset if graphs is None else _select_graphs(self.dataset, graphs)
+        return run_query(dataset, sparql, _bound(bindings), timeout)
+
+    def close(self) -> None:
+        return None
+
+
+# ---------------------------------------------------------------------------- Oxigraph
+
+
+def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (the inverse of :func:`kg.rdfio.to_rdflib`)."""
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        datatype = node.datatype or XSD.string
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(datatype)))
+    raise InputError(f"unsupported RDF term {node!r}")
+
+
+def _ox_graph_name(name: URIRef) -> ox.NamedNode:
+    return ox.NamedNode(str(name))
+
+
+def _ox_result(result: Any, form: str) -> tuple[Any, ...]:
+    """An Oxigraph answer as plain rdflib data (picklable, sent back by the child)."""
+    if form == "ASK":
+        return (form, (), (), bool(result), None)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        triples = tuple((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+                        for t in result)
+        return (form, (), (), None, triples)
+    variables = tuple(v.value for v in result.variables)
+    rows = tuple(tuple(to_rdflib(s[i]) if s[i] is not None else None for i in range(len(variables)))
+                 for s in result)
+    return (form, variables, rows, None, None)
+
+
+def _result_from(data: tuple[Any, ...]) -> QueryResult:
+    form, variables, rows, boolean, triples = data
+    graph = None
+    if triples is not None:
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        for triple in triples:
+            graph.add(triple)
+    return QueryResult(form=form, variables=tuple(variables), rows=tuple(rows), boolean=boolean,
+                       graph=graph)
+
+
+def _ox_query(store: ox.Store, sparql: str, form: str, bound: Mapping[str, Node],
+              graphs: GraphSelection | None) -> tuple[Any, ...]:
+    options: dict[str, Any] = {}
+    if graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [_ox_graph_name(g) for g in graphs.default]
+        options["named_graphs"] = [_ox_graph_name(g) for g in graphs.named]
+    text = sparql
+    if bound:
+        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bound.items()}
+        try:
+            return _ox_result(store.query(text, substitutions=substitutions, **options), form)
+        except RuntimeError as exc:
+            # Oxigraph substitutes only variables of the SELECT projection (SEP-0007); for any
+            # other parameter, join a VALUES block at the top of the WHERE clause instead
+            if "projection" not in str(exc):
+                raise
+            text = with_values(sparql, bound)
+    return _ox_result(store.query(text, **options), form)
+
+
+@dataclass
+class OxigraphBackend:
+    """An embedded Oxigraph store: in memory (``path`` None) or on disk at ``path``."""
+
+    store: ox.Store
+    path: Path | None = None
+    label: str = "oxigraph (in memory)"
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
+              *, graphs: GraphSelection | None = None) -> QueryResult:
+        form = check_query(sparql)
+        bound = _bound(bindings)
+        store, path = self.store, self.path
+
+        def work() -> tuple[Any, ...]:
+            # the child opens its own read-only handle on a disk store (the parent's RocksDB
+            # threads do not survive fork); an in-memory store is inherited with the fork
+            own = ox.Store.read_only(str(path)) if path is not None else store
+            try:
+                return _ox_query(own, sparql, form, bound, graphs)
+            except SyntaxError as exc:
+                raise InputError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from None
+
+        return _result_from(run_in_child(work, timeout))
+
+    def close(self) -> None:
+        if self.path is not None:
+            self.store.flush()
+        del self.store
+
+
+def _fingerprint(graph_file: Path) -> dict[str, object]:
+    data = read_bytes(graph_file)
+    return {"file": graph_file.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def load_oxigraph(graph_file: Path, path: Path | None = None) -> ox.Store:
+    """An Oxigraph store holding ``graph_file``: in memory, or on disk at ``path``.
+
+    A disk store already loaded from an identical file is reopened as is (no reload); otherwise
+    it is cleared and bulk-loaded, then marked with the file's fingerprint.
+    """
+    format_for(graph_file)  # a clear error for an unsupported suffix
+    if not graph_file.is_file():
+        raise InputError("graph file not found (run kg build first)", path=graph_file)
+    if path is None:
+        store = ox.Store()
+        _load_into(store, graph_file, bulk=False)
+        return store
+    marker = path / SOURCE_MARKER
+    wanted = _fingerprint(graph_file)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        store = ox.Store(str(path))
+    except OSError as exc:
+        raise KGError(f"cannot open the Oxigraph store ({str(exc).splitlines()[0]})",
+                      path=path) from None
+    try:
+        current = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+    except (OSError, ValueError):
+        current = None
+    if current != wanted:
+        marker.unlink(missing_ok=True)
+        store.clear()
+        _load_into(store, graph_file, bulk=True)
+        store.flush()
+        marker.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
+    return store
+
+
+def _load_into(store: ox.Store, graph_file: Path, *, bulk: bool) -> None:
+    try:
+        if bulk:
+            store.bulk_load(path=str(graph_file), format=format_for(graph_file))
+        else:
+            store.load(path=str(graph_file), format=format_for(graph_file))
+    except SyntaxError as exc:
+        raise InputError(f"invalid syntax: {str(exc).splitlines()[0]}", path=graph_file) from None
+    except OSError as exc:
+        raise InputError(f"cannot load ({str(exc).splitlines()[0]})", path=graph_file) from None
+
+
+# ---------------------------------------------------------------------------- remote server
+
+
+_IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+
+
+def _braces(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """Positions of ``{`` and ``}`` outside comments, strings and IRIs, from ``start``."""
+    i = start
+    while i < len(text):
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+            continue
+        if char in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else char
+            i += len(quote)
+            while i < len(text) and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            continue
+        if char == "<":
+            iri = _IRI.match(text, i)
+            if iri:
+                i = iri.end()
+                continue
+        if char in "{}":
+            yield i, char
+        i += 1
+
+
+def _where_brace(text: str, form: str) -> int:
+    """Index of the ``{`` opening the WHERE clause (after a CONSTRUCT template)."""
+    depth = 0
+    groups = 0
+    for index, char in _braces(text):
+        if char == "{":
+            if depth == 0:
+                template = (form == "CONSTRUCT" and groups == 0
+                            and not re.search(r"(?i)\bCONSTRUCT\s*WHERE\s*$", text[:index]))
+                if not template:
+                    return index
+                groups += 1
+            depth += 1
+        else:
+            depth -= 1
+    raise InputError("query has no WHERE clause to bind parameters in")
+
+
+def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """The query with ``VALUES (?a ?b) { (term term) }`` opening its WHERE clause.
+
+    Terms are written with ``term.n3()`` (escaped by rdflib), variable names are checked; no
+    user text is spliced in. A CONSTRUCT template's braces are skipped.
+    """
+    bound = _bound(bindings)
+    if not bound:
+        return sparql
+    form = check_query(sparql)
+    brace = _where_brace(sparql, form)
+    names = " ".join(f"?{k}" for k in bound)
+    terms = " ".join(v.n3() for v in bound.values())
+    block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
+    result = sparql[:brace + 1] + block + sparql[brace + 1:]
+    check_query(result)
+    return result
+
+
+_LITERAL_TYPES = ("literal", "typed-literal")
+
+
+def _term_from_json(term: Mapping[str, str]) -> Node:
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in _LITERAL_TYPES:
+        if term.get("xml:lang"):
+            return Literal(value, lang=term["xml:lang"])
+        datatype = term.get("datatype")
+        if datatype and datatype != str(XSD.string):
+            return Literal(value, datatype=URIRef(datatype))
+        return Literal(value)
+    raise KGError(f"unexpected term in SPARQL JSON results: {kind!r}")
+
+
+def parse_json_results(body: bytes, form: str) -> QueryResult:
+    """SPARQL 1.1 Query Results JSON as a QueryResult of rdflib terms."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+        if form == "ASK":
+            return QueryResult(form=form, variables=(), rows=(), boolean=bool(document["boolean"]),
+                               graph=None)
+        variables = tuple(document["head"].get("vars", ()))
+        rows = tuple(tuple(_term_from_json(b[v]) if v in b else None for v in variables)
+                     for b in document["results"]["bindings"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KGError(f"the server sent malformed SPARQL JSON results ({type(exc).__name__})") \
+            from None
+    return QueryResult(form=form, variables=variables, rows=rows, boolean=None, graph=None)
+
+
+def parse_graph_response(body: bytes, content_type: str) -> Graph:
+    """An RDF response body (N-Triples, Turtle, ...) as an rdflib Graph, parsed strictly."""
+    media = content_type.split(";")[0].strip() or "application/n-triples"
+    fmt = ox.RdfFormat.from_media_type(media)
+    if fmt is None:
+        raise KGError(f"the server answered a graph query with unsupported media type {media!r}")
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    try:
+        for quad in ox.parse(body, format=fmt):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    except SyntaxError as exc:
+        raise KGError(f"the server sent invalid RDF: {str(exc).splitlines()[0]}") from None
+    return graph
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """HTTP(S) only: no file:, ftp: or data: handlers (a redirect cannot reach them), no proxies
+    from the environment."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+                    urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
+                    urllib.request.HTTPErrorProcessor(), urllib.request.UnknownHandler()):
+        opener.add_handler(handler)
+    return opener
+
+
+def _http(request: urllib.request.Request, timeout: float) -> tuple[int, str, bytes]:
+    """Send a request; (status, content type, body). HTTP errors become KGError/InputError."""
+    request.add_header("User-Agent", USER_AGENT)
+    try:
+        with _opener().open(request, timeout=timeout) as response:
+            body = response.read(MAX_RESPONSE_BYTES + 1)
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise KGError(f"response larger than {MAX_RESPONSE_BYTES} bytes")
+            return response.status, response.headers.get("Content-Type", ""), body
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()
+        first = detail[0][:300] if detail else exc.reason
+        error_type = InputError if 400 <= exc.code < 500 else KGError
+        raise error_type(f"{request.full_url.split('?')[0]} answered HTTP {exc.code}: {first}") \
+            from None
+    except TimeoutError:
+        raise QueryTimeout(f"no answer from {request.full_url.split('?')[0]} within {timeout:g} s") \
+            from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise QueryTimeout(f"no answer from {request.full_url.split('?')[0]} "
+                               f"within {timeout:g} s") from None
+        raise KGError(f"cannot reach {request.full_url.split('?')[0]} ({exc.reason})") from None
+
+
+def check_url(url: str) -> str:
+    """An http(s) URL (urllib would also open file: and ftp: URLs, which we never want)."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InputError(f"not an http(s) URL: {url!r}")
+    return url
+
+
+@dataclass
+class RemoteBackend:
+    """A SPARQL 1.1 Protocol query endpoint, e.g. ``http://localhost:7878/query``."""
+
+    endpoint: str
+    label: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        check_url(self.endpoint)
+        self.label = f"remote SPARQL endpoint {self.endpoint}"
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
+              *, graphs: GraphSelection | None = None) -> QueryResult:
+        form = check_query(sparql)
+        text = with_values(sparql, bindings or {})
+        fields: list[tuple[str, str]] = [("query", text)]
+        if graphs is not None:
+            fields += [("default-graph-uri", str(g)) for g in graphs.default]
+            fields += [("named-graph-uri", str(g)) for g in graphs.named]
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        accept = ("application/n-triples, text/turtle;q=0.9" if graph_form
+                  else "application/sparql-results+json")
+        request = urllib.request.Request(
+            self.endpoint, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                     "Accept": accept})
+        _, content_type, body = _http(request, timeout)
+        if graph_form:
+            graph = parse_graph_response(body, content_type)
+            return QueryResult(form=form, variables=(), rows=(), boolean=None, graph=graph)
+        return parse_json_results(body, form)
+
+    def close(self) -> None:
+        return None
+
+
+# ---------------------------------------------------------------------------- push
+
+
+@dataclass(frozen=True)
+class PushedGraph:
+    """One graph uploaded by :func:`push`: its name (None: the default graph) and size."""
+
+    name: str | None
+    triples: int
+    status: int
+
+
+def _graphs_of(graph_file: Path) -> dict[str | None, list[ox.Triple]]:
+    fmt = format_for(graph_file)
+    graphs: dict[str | None, list[ox.Triple]] = {}
+    try:
+        for quad in ox.parse(read_bytes(graph_file), format=fmt):
+            name = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+            graphs.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    except SyntaxError as exc:
+        raise InputError(f"invalid syntax: {str(exc).splitlines()[0]}", path=graph_file) from None
+    return graphs
+
+
+def push(graph_file: Path, store_url: str, timeout: float = HTTP_TIMEOUT) -> list[PushedGraph]:
+    """Upload every graph of ``graph_file`` to a SPARQL 1.1 Graph Store Protocol endpoint.
+
+    Each named graph is sent as ``PUT <store_url>?graph=<IRI>`` with an N-Triples body, which
+    replaces that graph on the server (running push twice gives the same store); triples of the
+    default graph, if any, go to ``PUT <store_url>?default``. Other graphs on the server are left
+    alone.
+    """
+    check_url(store_url)
+    if not graph_file.is_file():
+        raise InputError("graph file not found (run kg build first)", path=graph_file)
+    graphs = _graphs_of(graph_file)
+    if not graphs:
+        raise InputError("graph file holds no triples", path=graph_file)
+    pushed: list[PushedGraph] = []
+    separator = "&" if urllib.parse.urlsplit(store_url).query else "?"
+    for name in sorted(graphs, key=lambda n: (n is not None, n or "")):
+        triples = graphs[name]
+        target = (f"{store_url}{separator}default" if name is None else
+                  f"{store_url}{separator}{urllib.parse.urlencode({'graph': name})}")
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        request = urllib.request.Request(target, data=body, method="PUT",
+                                         headers={"Content-Type": "application/n-triples"})
+        status, _, _ = _http(request, timeout)
+        pushed.append(PushedGraph(name=name, triples=len(triples), status=status))
+    return pushed
+
+
+# ---------------------------------------------------------------------------- choosing
+
+
+def parse_store_spec(spec: str) -> tuple[str, Path | None]:
+    """``rdflib`` | ``oxigraph`` | ``oxigraph:PATH`` -> (kind, path)."""
+    kind, sep, rest = spec.partition(":")
+    if kind == "rdflib" and not sep:
+        return "rdflib", None
+    if kind == "oxigraph":
+        if not sep:
+            return "oxigraph", None
+        if not rest:
+            raise InputError("oxigraph:PATH needs a folder after the colon")
+        return "oxigraph", Path(rest)
+    raise InputError(f"unknown store {spec!r} (one of: {', '.join(STORE_KINDS)})")
+
+
+def open_backend(spec: str, graph_file: Path) -> Backend:
+    """The backend named by ``spec`` holding ``graph_file``.
+
+    ``rdflib`` and ``oxigraph`` load the file into memory; ``oxigraph:PATH`` opens (or creates
+    and loads) a persistent store; an ``http(s)://`` URL is a remote query endpoint that already
+    holds the data (``graph_file`` unused; see :func:`push`).
+    """
+    if spec.startswith(("http://", "https://")):
+        return RemoteBackend(spec)
+    kind, path = parse_store_spec(spec)
+    if kind == "rdflib":
+        return RdflibBackend(parse_rdf_dataset(graph_file))
+    store = load_oxigraph(graph_file, path)
+    if path is None:
+        return OxigraphBackend(store)
+    return OxigraphBackend(store, path, label=f"oxigraph (on disk at {path})")
+
+
+def load_store(graph_file: Path, spec: str) -> Path:
+    """Load ``graph_file`` into the persistent store named by ``spec`` (``oxigraph:PATH``) and
+    close it; used by ``kg build --store``. Returns PATH."""
+    kind, path = parse_store_spec(spec)
+    if kind != "oxigraph" or path is None:
+        raise InputError("kg build --store takes oxigraph:PATH (a folder for an on-disk store)")
+    store = load_oxigraph(graph_file, path)
+    store.flush()
+    del store
+    return path
+
+
+def iter_named(backend: Backend, queries: Sequence[str]) -> Iterator[tuple[str, QueryResult]]:
+    """Run named queries (default parameters) on a backend, in order."""
+    from kg.query import load_queries
+
+    known = load_queries()
+    for name in queries:
+        yield name, backend.query(known[name].text)
+
+
+__all__ = [
+    "Backend",
+    "GraphSelection",
+    "OxigraphBackend",
+    "PushedGraph",
+    "RdflibBackend",
+    "RemoteBackend",
+    "check_url",
+    "load_oxigraph",
+    "load_store",
+    "open_backend",
+    "parse_store_spec",
+    "push",
+    "to_oxigraph",
+    "with_values",
+]
