@@ -18,6 +18,7 @@ text spliced into the query.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import multiprocessing
@@ -115,23 +116,30 @@ def params_of(header_params: str) -> tuple[str, ...]:
 
 
 def named_query_from_text(name: str, text: str) -> NamedQuery:
-    """Build a NamedQuery from a file's text, checking its header and that it parses."""
+    """Build a NamedQuery from a file's text, checking its header."""
     header = parse_header(text, name)
     params = params_of(header.get("params", ""))
-    query = NamedQuery(name=name, title=header["title"], question=header["question"],
-                       returns=header["returns"], params=params, text=text)
-    _prepare(text, name)
-    return query
+    return NamedQuery(name=name, title=header["title"], question=header["question"],
+                      returns=header["returns"], params=params, text=text)
 
 
-def load_queries() -> dict[str, NamedQuery]:
-    """The public named queries (``kg/queries/*.rq``), sorted by name."""
+@functools.lru_cache(maxsize=1)
+def _load_queries() -> tuple[NamedQuery, ...]:
     folder = resources.files("kg") / "queries"
-    found: dict[str, NamedQuery] = {}
+    found: list[NamedQuery] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith(".rq"):
             name = entry.name[: -len(".rq")]
-            found[name] = named_query_from_text(name, entry.read_text(encoding="utf-8"))
+            found.append(named_query_from_text(name, entry.read_text(encoding="utf-8")))
+    return tuple(found)
+
+
+def load_queries() -> dict[str, NamedQuery]:
+    """The public named queries (``kg/queries/*.rq``, package data), sorted by name.
+
+    Headers are checked here; the SPARQL itself is checked when a query runs (and by the tests).
+    """
+    found = {query.name: query for query in _load_queries()}
     if not found:
         raise KGError("no named queries found in the kg package (kg/queries/*.rq)")
     return found
