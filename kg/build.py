@@ -34,6 +34,18 @@ PRODUCTS: dict[str, Callable[[BuiltGraph], str | bytes]] = {
 }
 
 
+def _graph_page(view_name: str) -> Callable[[BuiltGraph], str]:
+    """The interactive page of one view of the graph (kg.visualize), imported on use."""
+    def render(built: BuiltGraph) -> str:
+        from kg.visualize import dataset_page
+
+        return dataset_page(built.dataset, view_name)
+    return render
+
+
+PRODUCTS.update({f"graph-{view}.html": _graph_page(view) for view in ("full", "actors", "facts")})
+
+
 def build_graph(data_dir: Path, ontology_dir: Path,
                 extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
     """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""

@@ -99,6 +99,30 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- graph
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from kg.rdfio import atomic_write
+    from kg.visualize import graph_page
+
+    out = args.output or Path(f"graph-{args.view}.html")
+    atomic_write(out, graph_page(args.graph, args.view, args.actor, lang=args.lang))
+    print(f"wrote {out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from kg.network import export_view
+
+    for path in export_view(args.graph, args.output, args.format, args.view, args.actor):
+        print(f"wrote {path}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -156,6 +180,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the query after this many seconds (exit 3; default: 30)")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"RDF file to query (default: {DEFAULT_GRAPH})")
+
+    views = ["full", "actors", "ego", "facts"]
+    p = _sub(subparsers, "graph",
+             "Write an interactive, self-contained HTML page of the relation graph (no network "
+             "access; certainty as line style, evidence on click, speculation toggle).",
+             "kg graph -o graph.html\n"
+             "kg graph --view actors -o actors.html\n"
+             "kg graph --view ego --actor kim-jong-un -o kim.html\n"
+             "kg graph --view facts --lang fr", _cmd_graph)
+    p.add_argument("--view", choices=views, default="full",
+                   help="full: actors, events, proposals, goods; actors: who relates to whom; "
+                        "ego: one actor within two steps (needs --actor); facts: asserted facts "
+                        "only (default: full)")
+    p.add_argument("--actor", metavar="ID",
+                   help="actor for --view ego: kim-jong-un, actor/kim-jong-un or a full IRI")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="HTML file to write (default: graph-VIEW.html)")
+    p.add_argument("--lang", choices=["en", "fr"], default="en",
+                   help="initial label language (switchable on the page; default: en)")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"RDF file to draw (default: {DEFAULT_GRAPH})")
+
+    p = _sub(subparsers, "export",
+             "Write the networkx projection of the graph for other tools: GraphML, GEXF (Gephi) "
+             "or CSV (nodes + edges; certainty, source and evidence as columns).",
+             "kg export --format graphml -o diplo-kg.graphml\n"
+             "kg export --format gexf --view actors -o actors.gexf\n"
+             "kg export --format csv -o graph-csv/        # graph-csv/nodes.csv, edges.csv\n"
+             "kg export --format csv -o actors.csv --view actors  # actors.nodes.csv, .edges.csv",
+             _cmd_export)
+    p.add_argument("--format", required=True, choices=["graphml", "gexf", "csv"],
+                   help="output format")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                   help="file to write; for csv a folder, or x.csv for x.nodes.csv + x.edges.csv")
+    p.add_argument("--view", choices=views, default="full", help="which view (default: full)")
+    p.add_argument("--actor", metavar="ID", help="actor for --view ego")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"RDF file to project (default: {DEFAULT_GRAPH})")
     return parser
 
 
