@@ -46,6 +46,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
     for warning in built.report.warnings:
         print(warning.one_line(), file=sys.stderr)
     print(f"built {len(built.dataset)} quads; wrote {len(written)} files to {args.out}")
+    if args.store:  # --store oxigraph:PATH (kg.store; benchmarked by the performance helper)
+        from kg.store import load_store
+
+        path = load_store(args.out / "diplo-kg.trig", args.store)
+        print(f"loaded {args.out / 'diplo-kg.trig'} into the Oxigraph store at {path}")
     return 0
 
 
@@ -76,13 +81,13 @@ def _read_query_file(path: Path) -> str:
 def _query_backend(args: argparse.Namespace) -> Callable[..., object]:
     """The function that runs a vetted query: (sparql, bindings, timeout) -> QueryResult.
 
-    Hook for other backends (--store / --endpoint): return their runner here.
+    --endpoint URL queries a remote SPARQL server; --store rdflib|oxigraph[:PATH] picks the
+    embedded store (kg.store.open_backend; rdflib by default).
     """
-    from kg.query import run_query
-    from kg.rdfio import parse_rdf_dataset
+    from kg.store import open_backend
 
-    dataset = parse_rdf_dataset(args.graph)
-    return lambda sparql, bindings, timeout: run_query(dataset, sparql, bindings, timeout)
+    backend = open_backend(args.endpoint or args.store, args.graph)
+    return lambda sparql, bindings, timeout: backend.query(sparql, bindings, timeout)
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
@@ -123,6 +128,54 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- serve
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from kg.server import ServerConfig, serve
+    from kg.store import open_backend
+
+    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)
+    serve(open_backend(args.store, args.graph), args.host, args.port, config,
+          announce=lambda line: print(line, file=sys.stderr, flush=True))
+    return 0
+
+
+# ---------------------------------------------------------------------------- push
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from kg.store import push
+
+    pushed = push(args.graph, args.url, args.timeout)
+    for graph in pushed:
+        print(f"PUT {graph.name or '(default graph)'}: {graph.triples} triples (HTTP {graph.status})")
+    print(f"pushed {sum(g.triples for g in pushed)} triples in {len(pushed)} graphs to {args.url}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- bench
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from kg.bench import BenchOptions, format_table, run_bench
+    from kg.rdfio import atomic_write
+
+    options = BenchOptions(sizes=tuple(args.size or [10_000]), repeat=args.repeat,
+                           pipelines=tuple(args.pipeline or ()) or BenchOptions.pipelines,
+                           queries=args.queries, timeout=args.timeout,
+                           pyshacl_max=args.pyshacl_max, html=not args.no_html,
+                           disk=not args.no_disk, seed=args.seed, workdir=args.workdir)
+    report = run_bench(options, args.ontology,
+                       progress=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        import json
+
+        atomic_write(args.json, json.dumps(report, indent=1) + "\n")
+    sys.stdout.write(format_table(report))
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -144,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ontology folder (default: ontology)")
     p.add_argument("--out", type=Path, default=Path("exports"),
                    help="output folder (default: exports)")
+    p.add_argument("--store", metavar="oxigraph:PATH",
+                   help="also load the built graph into an on-disk Oxigraph store at PATH "
+                        "(reused by kg query/serve --store oxigraph:PATH)")
 
     p = _sub(subparsers, "validate",
              "Parse RDF files strictly and validate them against the SHACL shapes "
@@ -180,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the query after this many seconds (exit 3; default: 30)")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"RDF file to query (default: {DEFAULT_GRAPH})")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--store", default="rdflib", metavar="rdflib|oxigraph[:PATH]",
+                       help="embedded store: rdflib (default), oxigraph (in memory) or "
+                            "oxigraph:PATH (on disk, loaded once, reopened while --graph is "
+                            "unchanged)")
+    where.add_argument("--endpoint", metavar="URL",
+                       help="query a remote SPARQL 1.1 endpoint instead (e.g. "
+                            "http://localhost:7878/query; parameters sent as a VALUES block)")
 
     views = ["full", "actors", "ego", "facts"]
     p = _sub(subparsers, "graph",
@@ -218,6 +282,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", metavar="ID", help="actor for --view ego")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"RDF file to project (default: {DEFAULT_GRAPH})")
+
+    p = _sub(subparsers, "serve",
+             "Serve a read-only SPARQL 1.1 Protocol endpoint at /sparql and a query explorer at / "
+             "(local only by default; updates, SERVICE and FROM refused; timeout and row cap).",
+             "kg serve\n"
+             "kg serve --port 8080 --store oxigraph:.kg-store\n"
+             "curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } "
+             "LIMIT 3' http://127.0.0.1:8000/sparql", _cmd_serve)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 = any free)")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"RDF file to serve (default: {DEFAULT_GRAPH})")
+    p.add_argument("--store", default="rdflib", metavar="rdflib|oxigraph[:PATH]",
+                   help="store that answers the queries (default: rdflib)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="stop a query after this many seconds, answering 503 (default: 30)")
+    p.add_argument("--max-rows", type=int, default=10_000,
+                   help="return at most this many rows or triples, with the header "
+                        "X-Result-Truncated: true when cut (default: 10000)")
+
+    p = _sub(subparsers, "push",
+             "Upload the built graph to a SPARQL server with the Graph Store Protocol: one "
+             "PUT ?graph=IRI per named graph (N-Triples), replacing those graphs.",
+             "kg push http://localhost:7878/store\n"
+             "kg push http://localhost:3030/diplo/data            # Fuseki\n"
+             "kg push http://localhost:7200/repositories/diplo/rdf-graphs/service  # GraphDB",
+             _cmd_push)
+    p.add_argument("url", metavar="URL", help="Graph Store Protocol endpoint of the server")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"TriG or N-Quads file to upload (default: {DEFAULT_GRAPH})")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds to wait for each request (default: 60)")
+    p = _sub(subparsers, "bench",
+             "Benchmark every stage (generate, read, compile, validate, exports, load, queries, "
+             "networkx, HTML) on a synthetic corpus, on the rdflib and Oxigraph backends and "
+             "next to plain rdflib and raw pyoxigraph; prints a table (figures, not tests).",
+             "kg bench --size 10000 --repeat 3\n"
+             "kg bench --size 10000 100000 1000000 --repeat 3 --json bench.json\n"
+             "kg bench --size 1000000 --queries who-met-whom,hedge-cues --repeat 1", _cmd_bench)
+    p.add_argument("--size", type=int, nargs="+", metavar="N",
+                   help="corpus sizes in triples (default: 10000)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per pipeline (default: 3)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--pipeline", action="append",
+                   choices=["oxigraph", "rdflib", "peer-oxigraph", "peer-rdflib"],
+                   help="run only these pipelines (repeatable; default: all four)")
+    p.add_argument("--queries", default="all", metavar="all|none|NAME,...",
+                   help="competency queries to time besides the three peer queries "
+                        "(default: all named queries without parameters)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="time limit per query in seconds (default: 120)")
+    p.add_argument("--pyshacl-max", type=int, default=30_000, metavar="N",
+                   help="run pySHACL (rdflib pipeline) only up to N triples (default: 30000)")
+    p.add_argument("--no-html", action="store_true", help="skip the networkx and HTML stages")
+    p.add_argument("--no-disk", action="store_true", help="skip the on-disk Oxigraph store")
+    p.add_argument("--seed", type=int, default=7, help="seed of the synthetic corpus (default: 7)")
+    p.add_argument("--workdir", type=Path, help="where to write the corpus (default: a temp dir)")
+    p.add_argument("--ontology", type=Path, default=Path("ontology"),
+                   help="ontology folder (default: ontology)")
     return parser
 
 
