@@ -80,9 +80,9 @@ MUTUAL_ROLES = frozenset({"participant", "party"})
 MODALITY_FIELDS: tuple[str, ...] = (
     "certainty", "polarity", "basis", "fact", "hedged", "source_type", "source_types",
     "according_to", "according_to_fr", "evidential_basis", "evidence", "sentence", "hedge_cue",
-    "claim", "claims", "article", "graph")
+    "claim", "claims", "all_claims", "article", "graph")
 NODE_FIELDS: tuple[str, ...] = (
-    "iri", "id", "kind", "cls", "label", "label_en", "label_fr", *MODALITY_FIELDS, "status",
+    "iri", "short_id", "kind", "cls", "label", "label_en", "label_fr", *MODALITY_FIELDS, "status",
     "cameo", "details", "degree", "degree_centrality", "betweenness")
 EDGE_FIELDS: tuple[str, ...] = (
     "predicate", "label", "label_en", "label_fr", *MODALITY_FIELDS, "things", "count")
@@ -253,10 +253,23 @@ def _modality(idx: _Index, thing: Node, claims_about: dict[Node, list[Node]]) ->
     fact = bool(asserted_by)
     if not records:  # registry data (e.g. an office from entities.yaml): not a claim
         return _reference_modality(idx, thing)
-    best = max(records, key=_strength)
+    records.sort(key=_strength, reverse=True)
+    best = records[0]
     return {**best, "fact": fact, "hedged": not fact, "basis": "fact" if fact else "hedged",
             "source_types": " | ".join(sorted({str(r["source_type"]) for r in records} - {""})),
-            "claims": len(records), "graph": idx.graph_of.get(thing, "")}
+            "claims": len(records), "all_claims": "\n".join(_claim_line(r) for r in records),
+            "graph": idx.graph_of.get(thing, "")}
+
+
+def _claim_line(record: dict[str, object]) -> str:
+    """One claim in a line: ``possible · journalist (speaker) · cue "pourrait": quote``."""
+    parts = [str(record["certainty"])]
+    if record["polarity"] == "negative":
+        parts.append("negative")
+    parts.append(f"{record['source_type']} ({record['according_to']})")
+    if record["hedge_cue"]:
+        parts.append(f"cue \u201c{record['hedge_cue']}\u201d")
+    return " · ".join(parts) + f": {record['evidence']} [{record['article']}]"
 
 
 def _reference_modality(idx: _Index, node: Node) -> dict[str, object]:
@@ -265,7 +278,7 @@ def _reference_modality(idx: _Index, node: Node) -> dict[str, object]:
             "source_type": "reference", "source_types": "reference", "according_to": "",
             "according_to_fr": "",
             "evidential_basis": "", "evidence": "", "sentence": "", "hedge_cue": "", "claim": "",
-            "claims": 0, "article": "", "graph": idx.graph_of.get(node, "")}
+            "claims": 0, "all_claims": "", "article": "", "graph": idx.graph_of.get(node, "")}
 
 
 # ---------------------------------------------------------------------------- projection
@@ -338,7 +351,7 @@ def _node_attrs(idx: _Index, node: Node, kind: str, cls: str, modality: dict[str
             continue
         shown = sorted({_value_text(idx, v) for v in values})
         details.append(f"{local_name(str(predicate))}: {', '.join(shown)}")
-    return {"iri": str(node), "id": short_id(str(node)), "kind": kind, "cls": cls,
+    return {"iri": str(node), "short_id": short_id(str(node)), "kind": kind, "cls": cls,
             "label": en, "label_en": en, "label_fr": fr, **modality, "status": status,
             "cameo": cameo, "details": " | ".join(details)}
 
@@ -415,7 +428,7 @@ def _project_generic(idx: _Index) -> nx.MultiDiGraph:
     for node in sorted(nodes, key=str):
         en, fr = _labels(idx, node)
         types = idx.objects(node, RDF.type)
-        graph.add_node(str(node), iri=str(node), id=short_id(str(node)), kind="other",
+        graph.add_node(str(node), iri=str(node), short_id=short_id(str(node)), kind="other",
                        cls=local_name(str(types[0])) if types else "", label=en, label_en=en,
                        label_fr=fr, **_reference_modality(idx, node), status="", cameo="",
                        details="")

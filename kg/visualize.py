@@ -294,7 +294,7 @@ def _payload(graph: nx.MultiDiGraph, positions: dict[str, tuple[int, int]], *, t
         x, y = positions[node]
         en = _text(d, "label_en") or _text(d, "label") or node
         node_rows.append({
-            "i": index[node], "iri": _text(d, "iri") or node, "id": _text(d, "id") or node,
+            "i": index[node], "iri": _text(d, "iri") or node, "id": _text(d, "short_id") or node,
             "x": x, "y": y, "kind": kind if kind in KIND_STYLES else "other", "cls": cls,
             "shape": CLASS_SHAPES.get(cls, KIND_SHAPES.get(kind, "dot")),
             "en": en, "fr": _text(d, "label_fr") or en,
@@ -342,5 +342,6 @@ def _modality(d: dict[str, object]) -> dict[str, object]:
         "source_fr": _text(d, "according_to_fr"), "evidential_basis": _text(d, "evidential_basis"),
         "evidence": _text(d, "evidence"), "sentence": _text(d, "sentence"),
         "cue": _text(d, "hedge_cue"), "claim": _text(d, "claim"), "article": _text(d, "article"),
+        "all_claims": _text(d, "all_claims"),
         "polarity": _text(d, "polarity"),
     }

@@ -1,6 +1,6 @@
 /* diplo-kg graph page: controls, legend, details panel.
  * Everything that comes from the data is written with textContent / createTextNode, never
- * innerHTML: a label such as <img src=x onerror=alert(1)> shows as text. */
+ * innerHTML: a label holding an img tag with an onerror handler shows as text. */
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("graph-data").textContent);
@@ -16,7 +16,7 @@
          article: "article", claim: "claim", centrality: "centrality", details: "details",
          from: "from", to: "to", things: "based on", evidence: "Evidence", cue: "hedge cue",
          degree: "degree", betweenness: "betweenness", cameo: "CAMEO", polarity: "polarity",
-         sourceTypes: "source types", noEvidence: "No claim: reference data from the registry or vocabulary."},
+         sourceTypes: "source types", allClaims: "All claims (strongest first)", noEvidence: "No claim: reference data from the registry or vocabulary."},
     fr: {speculation: "Afficher les énoncés nuancés et rapportés", edgeLabels: "Étiquettes des arêtes", labels: "Étiquettes", kinds: "Types de nœuds",
          sources: "Types de source", hint: "Cliquez sur un nœud ou une arête pour voir la preuve.",
          search: "Chercher un nom…", nodes: "nœuds", edges: "arêtes", of: "sur", shown: "affichés",
@@ -28,7 +28,7 @@
          article: "article", claim: "énoncé", centrality: "centralité", details: "détails",
          from: "de", to: "vers", things: "fondé sur", evidence: "Preuve", cue: "marqueur",
          degree: "degré", betweenness: "intermédiarité", cameo: "CAMEO", polarity: "polarité",
-         sourceTypes: "types de source", noEvidence: "Aucun énoncé : donnée de référence (registre ou vocabulaire)."}
+         sourceTypes: "types de source", allClaims: "Tous les énoncés (le plus fort d'abord)", noEvidence: "Aucun énoncé : donnée de référence (registre ou vocabulaire)."}
   };
   var EDGE_COLOURS = {fact: "#3e4c59", hedged: "#d9822b", reference: "#a3acb9"};
   var state = {lang: DATA.lang, speculation: true, kinds: {}, sources: {}, selected: null,
@@ -295,6 +295,16 @@
     if (item.cue && !cueFound) { frag.appendChild(el("p", {"class": "muted"}, t("cue") + ": " + item.cue)); }
     return frag;
   }
+  function claimList(item) {
+    var frag = document.createDocumentFragment();
+    var lines = item.all_claims ? item.all_claims.split("\n") : [];
+    if (lines.length < 2) { return frag; }
+    frag.appendChild(el("h2", null, t("allClaims")));
+    var ol = el("ol", {"class": "claims"});
+    lines.forEach(function (line) { ol.appendChild(el("li", null, line)); });
+    frag.appendChild(ol);
+    return frag;
+  }
   function row(dl, key, value) {
     if (value === undefined || value === null || value === "") { return; }
     dl.appendChild(el("dt", null, t(key))); dl.appendChild(el("dd", null, value));
@@ -331,6 +341,7 @@
     box.appendChild(dl);
     if (n.sentence || n.evidence) { box.appendChild(el("h2", null, t("evidence"))); box.appendChild(evidenceBlock(n)); }
     else if (!n.claim) { box.appendChild(el("p", {"class": "muted"}, t("noEvidence"))); }
+    box.appendChild(claimList(n));
     if (n.details) {
       box.appendChild(el("h2", null, t("details")));
       var ul = el("ul", {"class": "muted"});
@@ -351,6 +362,7 @@
     box.appendChild(dl);
     if (e.sentence || e.evidence) { box.appendChild(el("h2", null, t("evidence"))); box.appendChild(evidenceBlock(e)); }
     else { box.appendChild(el("p", {"class": "muted"}, t("noEvidence"))); }
+    box.appendChild(claimList(e));
     if (e.claim) { box.appendChild(el("p", {"class": "iri"}, t("claim") + ": " + e.claim)); }
   }
   network.on("click", function (params) {
