@@ -249,8 +249,8 @@ def parse_term(value: str) -> Node:
     ``"text"``, ``"text"@fr`` and ``"2"^^xsd:integer`` are literals as written; anything else is
     a plain string literal.
     """
-    if value.startswith("<") and value.endswith(">"):
-        iri = value[1:-1]
+    if value.startswith("<"):
+        iri = value[1:-1] if value.endswith(">") else ""
         if not iri or _BAD_IRI_CHARS.search(iri) or ":" not in iri:
             raise InputError(f"not an absolute IRI: {value!r}")
         return URIRef(iri)
