@@ -30,7 +30,8 @@ from pathlib import Path
 #: measured on the generator's output (compile of 104 articles): triples per article, and
 #: triples of the ontology (1,489) + registry (43 per state) for the default population
 TRIPLES_PER_ARTICLE = 838
-BASE_TRIPLES = 1489 + 43 * 150
+ONTOLOGY_TRIPLES = 1489
+TRIPLES_PER_STATE = 43
 
 _SYLLABLES = ("va", "lor", "dri", "ka", "mes", "tan", "bo", "ri", "sel", "nu", "ga", "ther",
               "os", "mir", "ul", "den", "ca", "pra", "zo", "lin", "fe", "to", "ar", "bel",
@@ -342,9 +343,10 @@ def _zipf_weights(n: int, exponent: float = 1.1) -> list[float]:
     return [1.0 / (rank ** exponent) for rank in range(1, n + 1)]
 
 
-def articles_for(size_triples: int) -> int:
+def articles_for(size_triples: int, n_states: int = 150) -> int:
     """How many articles give about ``size_triples`` triples (at least one)."""
-    return max(1, (size_triples - BASE_TRIPLES) // TRIPLES_PER_ARTICLE)
+    base = ONTOLOGY_TRIPLES + TRIPLES_PER_STATE * n_states
+    return max(1, (size_triples - base) // TRIPLES_PER_ARTICLE)
 
 
 def _article(index: int, rng: random.Random, states: list[State], weights: list[float],
@@ -384,11 +386,18 @@ def _article(index: int, rng: random.Random, states: list[State], weights: list[
     return article, text, meta
 
 
-def generate_corpus(out_dir: Path, size_triples: int, seed: int = 7, n_states: int = 150) -> int:
+def states_for(size_triples: int) -> int:
+    """The population grows with the corpus: 20 states up to 14k triples, 150 from 105k."""
+    return max(20, min(150, size_triples // 700))
+
+
+def generate_corpus(out_dir: Path, size_triples: int, seed: int = 7,
+                    n_states: int | None = None) -> int:
     """Write a synthetic ``data/``-shaped corpus of about ``size_triples`` triples.
 
     Returns the number of articles written. Deterministic for a given seed and size.
     """
+    n_states = n_states if n_states is not None else states_for(size_triples)
     rng = random.Random(seed)
     states = make_population(rng, n_states)
     weights = _zipf_weights(len(states))
@@ -397,7 +406,7 @@ def generate_corpus(out_dir: Path, size_triples: int, seed: int = 7, n_states: i
         "# Synthetic registry (kg.synth): states and their voices.\n"
         + _yaml_section("entities", registry(rng, states)), encoding="utf-8")
     series: dict[str, str] = {}
-    count = articles_for(size_triples)
+    count = articles_for(size_triples, n_states)
     articles_dir = out_dir / "articles"
     for index in range(count):
         article, text, meta = _article(index, rng, states, weights, series)

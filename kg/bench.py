@@ -1,0 +1,434 @@
+"""``kg bench``: time every stage of the pipeline on a synthetic corpus, on each backend, next to
+plain rdflib and raw pyoxigraph doing the same work (peers), in one run on the same data.
+
+How it measures:
+
+- The corpus comes from :mod:`kg.synth` (seeded), written like ``data/``, and goes through the
+  real build path: strict YAML and texts -> compile -> validate -> store -> queries -> exports.
+- Each pipeline (our ``rdflib`` backend, our ``oxigraph`` backend, ``peer-rdflib``,
+  ``peer-oxigraph``) runs in a fresh Python subprocess per repetition, so memory and caches do
+  not leak between them. A stage's time is wall-clock (``time.perf_counter``); its peak RSS
+  is the process's high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) once the
+  stage is done, i.e. the peak of everything the pipeline held up to and including it.
+- Reported: median and min–max over the repetitions, and ratios rdflib/oxigraph (speed-up),
+  peer-rdflib/peer-oxigraph, and ours/peer-oxigraph (our overhead over raw pyoxigraph).
+- pySHACL is skipped above ``--pyshacl-max`` triples (it takes ~1 s per 1,000 triples); the
+  oxigraph pipeline validates with :mod:`kg.shacl_sparql` (same shapes, as SPARQL).
+
+Benchmarks print figures; nothing here asserts on a clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError, KGError
+
+PIPELINES = ("oxigraph", "rdflib", "peer-oxigraph", "peer-rdflib")
+PEER_QUERIES = ("peer-who-met-whom", "peer-provenance", "peer-proposals-per-actor")
+
+
+# ---------------------------------------------------------------------------- worker side
+
+
+@dataclass
+class _Recorder:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str, note: str = "") -> Iterator[dict[str, Any]]:
+        row: dict[str, Any] = {"stage": name, "note": note}
+        start = time.perf_counter()
+        try:
+            yield row
+        except KGError as exc:
+            row["note"] = f"failed: {exc.one_line()}"
+            row["failed"] = True
+        finally:
+            row["seconds"] = time.perf_counter() - start
+            row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            self.rows.append(row)
+
+    def skip(self, name: str, note: str) -> None:
+        self.rows.append({"stage": name, "note": note, "skipped": True})
+
+
+def peer_query_text(name: str) -> str:
+    return (resources.files("kg") / "queries" / "bench" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def _named_queries(selection: str) -> dict[str, str]:
+    """The competency queries to time: ``all``, ``none`` or comma-separated names."""
+    from kg.query import load_queries
+
+    if selection == "none":
+        return {}
+    # every named query, run without parameters (optional ones then range over everything)
+    queries = {name: q.text for name, q in load_queries().items()}
+    if selection == "all":
+        return queries
+    wanted = [name.strip() for name in selection.split(",") if name.strip()]
+    return {name: queries[name] for name in wanted if name in queries}
+
+
+def _compile(rec: _Recorder, data: Path, ontology: Path) -> Any:
+    from kg.compile import compile_corpus, load_ontology
+    from kg.corpus import read_corpus
+
+    with rec.stage("read"):
+        corpus = read_corpus(data)
+    with rec.stage("compile") as row:
+        dataset = compile_corpus(corpus, load_ontology(ontology))
+        row["size_triples"] = len(dataset)
+    return dataset
+
+
+def _time_queries(rec: _Recorder, backend: Any, queries: dict[str, str], timeout: float) -> None:
+    for name, text in queries.items():
+        with rec.stage(f"query:{name}") as row:
+            row["rows"] = len(backend.query(text, timeout=timeout).rows)
+
+
+def _pipeline_ours(kind: str, work: Path, data: Path, ontology: Path, options: dict[str, Any]
+                   ) -> list[dict[str, Any]]:
+    import pyoxigraph as ox
+
+    from kg import shacl_sparql
+    from kg.export import to_ntriples, to_turtle
+    from kg.store import load_store, open_backend
+    from kg.validate import data_graph, load_shapes, validate_graph
+
+    rec = _Recorder()
+    dataset = _compile(rec, data, ontology)
+    size = len(dataset)
+    shapes = load_shapes(ontology)
+    nquads, ntriples = work / "graph.nq", work / "graph.nt"
+    if kind == "oxigraph":
+        with rec.stage("to-store"):
+            store = ox.Store()
+            store.bulk_extend(shacl_sparql.dataset_quads(dataset))
+        with rec.stage("validate", "SHACL as SPARQL on Oxigraph") as row:
+            report = shacl_sparql.validate_dataset(dataset, shapes, store)
+            row["conforms"] = report.conforms
+        with rec.stage("export-nt", "sorted N-Triples from the store (see note on datatypes)"
+                       ) as row:
+            text = _store_ntriples(store)
+            row["bytes"] = len(text)
+        ntriples.write_bytes(text)
+        with rec.stage("export-ttl", "Turtle of the sorted triples") as row:
+            row["bytes"] = len(_ntriples_to_turtle(text))
+        store.dump(output=str(nquads), format=ox.RdfFormat.N_QUADS)
+        del store
+    else:
+        if size <= options["pyshacl_max"]:
+            from kg.compile import load_ontology
+
+            with rec.stage("validate", "pySHACL") as row:
+                row["conforms"] = validate_graph(data_graph(dataset), shapes,
+                                                 load_ontology(ontology)).conforms
+        else:
+            rec.skip("validate", f"pySHACL skipped above {options['pyshacl_max']} triples")
+        with rec.stage("export-nt", "kg.export.to_ntriples") as row:
+            row["bytes"] = len(to_ntriples(dataset))
+        with rec.stage("export-ttl", "kg.export.to_turtle") as row:
+            row["bytes"] = len(to_turtle(dataset))
+    if options["html"] and kind == "rdflib":
+        from kg.network import project, view
+        from kg.visualize import render_html, view_title
+
+        with rec.stage("networkx") as row:
+            graph = project(dataset)
+            row["nodes"] = graph.number_of_nodes()
+        with rec.stage("html", "actors view, precomputed layout") as row:
+            shown = view(graph, "actors")
+            row["bytes"] = len(render_html(shown, title=view_title(shown)))
+        del graph, shown
+    del dataset
+    if not nquads.is_file():
+        rec.skip("load", "no N-Quads file yet (the oxigraph pipeline writes it)")
+        return _with_size(rec.rows, size)
+    with rec.stage("load", "N-Quads file -> backend") as row:
+        backend = open_backend(kind, nquads)
+    if kind == "oxigraph" and options["disk"]:
+        store_dir = work / "oxigraph-store"
+        with rec.stage("load-disk", "bulk load into oxigraph:PATH"):
+            load_store(nquads, f"oxigraph:{store_dir}")
+        with rec.stage("reopen-disk", "reopen without reload"):
+            open_backend(f"oxigraph:{store_dir}", nquads).close()
+    queries = {name: peer_query_text(name) for name in PEER_QUERIES}
+    queries.update(_named_queries(options["queries"]))
+    _time_queries(rec, backend, queries, options["timeout"])
+    backend.close()
+    return _with_size(rec.rows, size)
+
+
+def _store_ntriples(store: Any) -> bytes:
+    import pyoxigraph as ox
+
+    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                        use_default_graph_as_union=True)
+    text = union.serialize(format=ox.RdfFormat.N_TRIPLES)
+    return ("\n".join(sorted({line for line in text.decode("utf-8").splitlines() if line}))
+            + "\n").encode("utf-8")
+
+
+def _ntriples_to_turtle(ntriples: bytes) -> bytes:
+    import pyoxigraph as ox
+
+    from kg.namespaces import PREFIXES
+
+    return ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.TURTLE,
+                        prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+
+
+def _with_size(rows: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    for row in rows:
+        row["size_triples"] = size
+    return rows
+
+
+def _pipeline_peer(kind: str, work: Path, options: dict[str, Any]) -> list[dict[str, Any]]:
+    rec = _Recorder()
+    ntriples = work / "graph.nt"
+    queries = {name: peer_query_text(name) for name in PEER_QUERIES}
+    if kind == "peer-oxigraph":
+        import pyoxigraph as ox
+
+        with rec.stage("parse-floor", "ox.parse N-Triples, no store") as row:
+            row["size_triples"] = sum(1 for _ in ox.parse(path=str(ntriples),
+                                                          format=ox.RdfFormat.N_TRIPLES))
+        with rec.stage("load", "Store().bulk_load N-Triples"):
+            store = ox.Store()
+            store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+        with rec.stage("export-ttl", "store.dump Turtle"):
+            store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+        for name, text in queries.items():
+            with rec.stage(f"query:{name}") as row:
+                row["rows"] = len(list(store.query(text)))
+        return _with_size(rec.rows, row_size(rec.rows))
+    from rdflib import Graph
+
+    with rec.stage("load", "Graph().parse N-Triples") as row:
+        graph = Graph()
+        graph.parse(str(ntriples), format="nt")
+        row["size_triples"] = len(graph)
+    with rec.stage("export-ttl", "graph.serialize turtle"):
+        graph.serialize(format="turtle")
+    for name, text in queries.items():
+        with rec.stage(f"query:{name}") as row:
+            row["rows"] = len(list(graph.query(text)))
+    return _with_size(rec.rows, row_size(rec.rows))
+
+
+def row_size(rows: list[dict[str, Any]]) -> int:
+    return next((int(r["size_triples"]) for r in rows if "size_triples" in r), 0)
+
+
+def worker_main(argv: list[str]) -> int:
+    """``python -m kg.bench --worker JSON``: run one pipeline, print its rows as JSON."""
+    job = json.loads(argv[0])
+    kind, work = job["pipeline"], Path(job["work"])
+    if kind.startswith("peer-"):
+        rows = _pipeline_peer(kind, work, job["options"])
+    else:
+        rows = _pipeline_ours(kind, work, Path(job["data"]), Path(job["ontology"]),
+                              job["options"])
+    sys.stdout.write(json.dumps(rows) + "\n")
+    return 0
+
+
+# ---------------------------------------------------------------------------- driver side
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    sizes: tuple[int, ...] = (10_000,)
+    repeat: int = 3
+    pipelines: tuple[str, ...] = PIPELINES
+    queries: str = "all"
+    timeout: float = 120.0
+    pyshacl_max: int = 30_000
+    html: bool = True
+    disk: bool = True
+    seed: int = 7
+    workdir: Path | None = None
+
+
+def _run_worker(job: dict[str, Any]) -> list[dict[str, Any]]:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    done = subprocess.run([sys.executable, "-m", "kg.bench", "--worker", json.dumps(job)],
+                          capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise KGError(f"benchmark worker {job['pipeline']} failed: {tail}")
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    try:
+        import pyoxigraph
+        import rdflib
+
+        versions = {"rdflib": rdflib.__version__, "pyoxigraph": pyoxigraph.__version__}
+    except ImportError:  # pragma: no cover
+        versions = {}
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "memory_gib": round(memory, 1),
+            "load_average_at_start": [round(x, 2) for x in load], **versions}
+
+
+def run_bench(options: BenchOptions, ontology: Path, progress: Callable[[str], None]
+              ) -> dict[str, Any]:
+    """Generate, then run each pipeline ``repeat`` times per size; aggregate the figures."""
+    from kg.synth import generate_corpus
+
+    if options.repeat < 1:
+        raise InputError("--repeat must be at least 1")
+    if any(size < 1_000 for size in options.sizes):
+        raise InputError("--size must be at least 1000 triples")
+    unknown = set(options.pipelines) - set(PIPELINES)
+    if unknown:
+        raise InputError(f"unknown pipeline {sorted(unknown)[0]!r} (one of {', '.join(PIPELINES)})")
+    info = machine()
+    raw: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=options.workdir) as tmp:
+        for size in options.sizes:
+            work = Path(tmp) / f"size-{size}"
+            data = work / "data"
+            start = time.perf_counter()
+            generate_corpus(data, size, seed=options.seed)
+            raw.append({"stage": "generate", "pipeline": "synth", "seconds":
+                        time.perf_counter() - start, "size_requested": size, "repetition": 0,
+                        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+            order = sorted(options.pipelines, key=PIPELINES.index)
+            if "oxigraph" not in order:  # it writes the N-Triples/N-Quads the others load
+                order.insert(0, "oxigraph")
+            for repetition in range(options.repeat):
+                for pipeline in order:
+                    progress(f"size {size}: {pipeline} (run {repetition + 1}/{options.repeat})")
+                    job = {"pipeline": pipeline, "work": str(work), "data": str(data),
+                           "ontology": str(ontology),
+                           "options": {"queries": options.queries, "timeout": options.timeout,
+                                       "pyshacl_max": options.pyshacl_max, "html": options.html,
+                                       "disk": options.disk}}
+                    for row in _run_worker(job):
+                        row.update(pipeline=pipeline, size_requested=size, repetition=repetition)
+                        raw.append(row)
+    results = aggregate(raw)
+    return {"machine": info, "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "options": {"sizes": list(options.sizes), "repeat": options.repeat,
+                        "queries": options.queries, "seed": options.seed,
+                        "rss": "ru_maxrss of the pipeline's subprocess after the stage"},
+            "results": results, "ratios": ratios(results)}
+
+
+def aggregate(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for row in raw:
+        groups.setdefault((row["stage"], row["pipeline"], row["size_requested"]), []).append(row)
+    sizes: dict[int, int] = {}
+    for row in raw:
+        if row.get("stage") == "compile" and row.get("size_triples"):
+            sizes[row["size_requested"]] = int(row["size_triples"])
+    out = []
+    for (stage, pipeline, requested), rows in groups.items():
+        timed = [r["seconds"] for r in rows if "seconds" in r and not r.get("failed")]
+        notes = sorted({r.get("note", "") for r in rows if r.get("note")})
+        out.append({
+            "stage": stage, "backend": pipeline,
+            "size_triples": sizes.get(requested, requested),
+            "median_s": round(statistics.median(timed), 4) if timed else None,
+            "min_s": round(min(timed), 4) if timed else None,
+            "max_s": round(max(timed), 4) if timed else None,
+            "runs": len(timed),
+            "peak_rss_mb": round(max(r.get("peak_rss_mb", 0) for r in rows), 1),
+            "note": "; ".join(notes),
+        })
+    return out
+
+
+def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Speed ratios per stage and size: rdflib/oxigraph (ours), peer-rdflib/peer-oxigraph, and
+    ours(oxigraph)/peer-oxigraph (our overhead; 1.0 = none)."""
+    index = {(r["stage"], r["backend"], r["size_triples"]): r["median_s"] for r in results}
+    pairs = (("rdflib", "oxigraph", "speed-up rdflib/oxigraph (ours)"),
+             ("peer-rdflib", "peer-oxigraph", "speed-up plain rdflib/raw pyoxigraph"),
+             ("oxigraph", "peer-oxigraph", "overhead ours/raw pyoxigraph"),
+             ("peer-rdflib", "oxigraph", "speed-up plain rdflib/ours (oxigraph)"))
+    out = []
+    for stage, _backend, size in sorted({(s, b, z) for s, b, z in index}):
+        for slow, fast, what in pairs:
+            a, b = index.get((stage, slow, size)), index.get((stage, fast, size))
+            if a and b:
+                out.append({"stage": stage, "size_triples": size, "ratio": what,
+                            "value": round(a / b, 2)})
+    return _dedupe(out)
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for row in rows:
+        key = (row["stage"], row["size_triples"], row["ratio"])
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The figures as a Markdown table (stage × backend × size) and the ratios."""
+    lines = ["| size (triples) | stage | backend | median | min–max | peak RSS | note |",
+             "|---:|---|---|---:|---:|---:|---|"]
+    order = {name: i for i, name in enumerate(("synth", *PIPELINES))}
+    stage_order = ("generate", "read", "compile", "to-store", "validate", "export-nt",
+                   "export-ttl", "networkx", "html", "parse-floor", "load", "load-disk",
+                   "reopen-disk")
+
+    def key(r: dict[str, Any]) -> tuple[Any, ...]:
+        stage = r["stage"]
+        rank = stage_order.index(stage) if stage in stage_order else len(stage_order)
+        return (r["size_triples"], rank, stage, order.get(r["backend"], 99))
+
+    for r in sorted(report["results"], key=key):
+        spread = f"{_fmt(r['min_s'])}–{_fmt(r['max_s'])}" if r["runs"] > 1 else ""
+        lines.append(f"| {r['size_triples']:,} | {r['stage']} | {r['backend']} | "
+                     f"{_fmt(r['median_s'])} | {spread} | {r['peak_rss_mb']:.0f} MB | "
+                     f"{r['note']} |")
+    lines += ["", "| size (triples) | stage | ratio | value |", "|---:|---|---|---:|"]
+    for r in sorted(report["ratios"], key=lambda r: (r["size_triples"], r["stage"], r["ratio"])):
+        lines.append(f"| {r['size_triples']:,} | {r['stage']} | {r['ratio']} | {r['value']}× |")
+    m = report["machine"]
+    lines += ["", f"machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}, "
+                  f"rdflib {m.get('rdflib')}, pyoxigraph {m.get('pyoxigraph')}; load average "
+                  f"{m['load_average_at_start']} at start, {report['load_average_at_end']} "
+                  "at end"]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # the worker subprocess
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        sys.exit(worker_main(sys.argv[2:]))
+    sys.exit("usage: python -m kg.bench --worker JSON (use `kg bench` instead)")
