@@ -742,3 +742,13 @@ def test_queries_ship_inside_the_wheel(tmp_path: Path) -> None:
                if n.startswith("kg/queries/") and n.endswith(".rq")}
     assert shipped == set(QUERIES)
     assert "kg/query.py" in names
+
+
+def test_every_query_is_a_documented_competency_question() -> None:
+    readme = (ROOT / "ontology" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Competency questions", 1)[1]
+    numbered = re.findall(r"(?m)^\d+\. ", section)
+    assert len(numbered) >= 15
+    assert section.count("(neg.)") >= 3
+    for name in QUERIES:
+        assert f"{name}.rq" in section, f"{name}.rq is not in ontology/README.md"
