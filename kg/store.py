@@ -240,9 +240,13 @@ def _ox_query(store: ox.Store, sparql: str, form: str, bound: Mapping[str, Node]
 
 @dataclass
 class OxigraphBackend:
-    """An embedded Oxigraph store: in memory (``path`` None) or on disk at ``path``."""
+    """An embedded Oxigraph store: in memory (``store``) or on disk at ``path``.
 
-    store: ox.Store
+    A disk store is not held open: each query's child process opens it read-only, so several
+    processes (``kg serve`` and ``kg query``) can read the same store at once.
+    """
+
+    store: ox.Store | None = None
     path: Path | None = None
     label: str = "oxigraph (in memory)"
 
@@ -253,9 +257,8 @@ class OxigraphBackend:
         store, path = self.store, self.path
 
         def work() -> tuple[Any, ...]:
-            # the child opens its own read-only handle on a disk store (the parent's RocksDB
-            # threads do not survive fork); an in-memory store is inherited with the fork
-            own = ox.Store.read_only(str(path)) if path is not None else store
+            # an in-memory store is inherited with the fork; a disk store is opened read-only
+            own = store if store is not None else ox.Store.read_only(str(path))
             try:
                 return _ox_query(own, sparql, form, bound, graphs)
             except SyntaxError as exc:
@@ -264,9 +267,7 @@ class OxigraphBackend:
         return _result_from(run_in_child(work, timeout))
 
     def close(self) -> None:
-        if self.path is not None:
-            self.store.flush()
-        del self.store
+        self.store = None
 
 
 def _fingerprint(graph_file: Path) -> dict[str, object]:
@@ -290,21 +291,22 @@ def load_oxigraph(graph_file: Path, path: Path | None = None) -> ox.Store:
     marker = path / SOURCE_MARKER
     wanted = _fingerprint(graph_file)
     try:
+        current = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+    except (OSError, ValueError):
+        current = None
+    try:
+        if current == wanted:  # loaded from this very file: reopen, read-only, no reload
+            return ox.Store.read_only(str(path))
         path.mkdir(parents=True, exist_ok=True)
         store = ox.Store(str(path))
     except OSError as exc:
         raise KGError(f"cannot open the Oxigraph store ({str(exc).splitlines()[0]})",
                       path=path) from None
-    try:
-        current = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
-    except (OSError, ValueError):
-        current = None
-    if current != wanted:
-        marker.unlink(missing_ok=True)
-        store.clear()
-        _load_into(store, graph_file, bulk=True)
-        store.flush()
-        marker.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
+    marker.unlink(missing_ok=True)
+    store.clear()
+    _load_into(store, graph_file, bulk=True)
+    store.flush()
+    marker.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
     return store
 
 
@@ -603,7 +605,8 @@ def open_backend(spec: str, graph_file: Path) -> Backend:
     store = load_oxigraph(graph_file, path)
     if path is None:
         return OxigraphBackend(store)
-    return OxigraphBackend(store, path, label=f"oxigraph (on disk at {path})")
+    del store  # unlock: queries open the store read-only in their own process
+    return OxigraphBackend(None, path, label=f"oxigraph (on disk at {path})")
 
 
 def load_store(graph_file: Path, spec: str) -> Path:
