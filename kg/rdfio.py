@@ -1,16 +1,28 @@
 """Strict RDF reading and writing (I/O at the edge).
 
 Reading goes through Oxigraph's parser, which rejects every W3C negative-syntax test that
-rdflib lets through, and never fetches anything; the triples are then handed to rdflib.
+rdflib lets through, and never fetches anything (no remote JSON-LD context, no external XML
+entity, no ``owl:imports``); the triples are then handed to rdflib.
+
+Hostile input is bounded by :class:`Limits`: file size, nesting depth (blank nodes, JSON, XML
+elements), literal length, XML entity expansion and parse time. Every failure, whatever the
+bytes, is one :class:`~kg.errors.InputError` naming the file (with line and column for a
+syntax error).
+
 Writing is atomic: a temp file in the same folder, then ``os.replace``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +32,27 @@ from rdflib.term import Node as RDFNode
 
 from kg.errors import InputError
 
-MAX_RDF_BYTES = 200_000_000
+
+@dataclass(frozen=True)
+class Limits:
+    """What a reader accepts; anything past a limit is refused with one clear InputError."""
+
+    #: file size (bytes); also bounds the total expansion of XML internal entities
+    max_bytes: int = 200_000_000
+    #: characters in one literal (an article text is at most 1 MB; Oxigraph's own token
+    #: buffer stops at 16 MiB)
+    max_literal_chars: int = 5_000_000
+    #: nested blank nodes (``[ :p [ :p ... ] ]``, not list length), JSON objects/arrays, XML
+    #: elements: rdflib's Turtle and JSON-LD writers recurse and fail near 200 levels, and
+    #: Oxigraph's RDF/XML parser is quadratic in depth (30,000 levels: 8 s) and its JSON-LD
+    #: parser overflows the C stack (10,000 levels: segmentation fault)
+    max_depth: int = 100
+    #: wall-clock seconds spent parsing one file
+    max_seconds: float = 300.0
+
+
+DEFAULT_LIMITS = Limits()
+MAX_RDF_BYTES = DEFAULT_LIMITS.max_bytes
 
 #: file suffix -> pyoxigraph format
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -30,7 +62,10 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
 }
+
+_CHECK_EVERY = 4096  # quads between two looks at the clock
 
 
 def format_for(path: Path) -> ox.RdfFormat:
@@ -56,46 +91,211 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) 
     raise InputError(f"unsupported RDF term {term!r}")
 
 
-def _quads(data: bytes, fmt: ox.RdfFormat, path: Path | str) -> Iterator[ox.Quad]:
+# ---------------------------------------------------------------------------- pre-checks
+
+_XML_SKIPPED = re.compile(rb"<!--|<!\[CDATA\[|<\?")
+_XML_CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_XML_DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[(.*?)\])?\s*>", re.S)
+_XML_ENTITY_DECL = re.compile(rb"<!ENTITY\s+([^\s%\"'<>]+)\s+\"([^\"<]*)\"\s*>")
+_XML_ENTITY_REF = re.compile(rb"&([^\s&;<>#][^\s&;<>]*);")
+_XML_TAG = re.compile(rb"<(/?)[^\s/>!?<]+(?:[^>\"'<]|\"[^\"<]*\"|'[^'<]*')*>")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _xml_markup(data: bytes) -> bytes:
+    """``data`` with comments, CDATA sections and processing instructions blanked (same
+    offsets); an unterminated one blanks the rest. Linear time."""
+    out = bytearray(data)
+    pos = 0
+    while (found := _XML_SKIPPED.search(data, pos)) is not None:
+        end = data.find(_XML_CLOSERS[found.group(0)], found.end())
+        end = len(data) if end < 0 else end + len(_XML_CLOSERS[found.group(0)])
+        out[found.start():end] = b" " * (end - found.start())
+        pos = end
+    return bytes(out)
+
+
+def _check_xml(data: bytes, path: Path | str, limits: Limits) -> None:
+    """Bound RDF/XML before Oxigraph sees it: entity expansion (it expands internal entities:
+    a 1 KB "billion laughs" file would grow to gigabytes) and element depth."""
+    body = _xml_markup(data)
+    declared = body.count(b"<!ENTITY")
+    if declared:
+        start = body.find(b"<!DOCTYPE")
+        doctype = _XML_DOCTYPE.match(body, start) if start >= 0 else None
+        subset = doctype.group(1) or b"" if doctype else b""
+        found = _XML_ENTITY_DECL.findall(subset)
+        entities = dict(found)
+        if len(found) != declared or len(entities) != declared:
+            line = _line_of(data, body.find(b"<!ENTITY"))
+            raise InputError("unsupported XML entity declaration (only distinct internal "
+                             'entities written <!ENTITY name "value"> are read)',
+                             path=path, line=line)
+        for name, value in entities.items():
+            if b"&" in value.replace(b"&#", b""):
+                line = _line_of(data, body.find(b"<!ENTITY " + name))
+                raise InputError(f"XML entity {name.decode('utf-8', 'replace')!r} refers to "
+                                 "another entity (nested entities are refused)",
+                                 path=path, line=line)
+        total = sum(len(entities.get(m.group(1), b"")) for m in _XML_ENTITY_REF.finditer(body))
+        if total > limits.max_bytes:
+            raise InputError(f"XML entities would expand to more than {limits.max_bytes} bytes",
+                             path=path)
+    depth = 0
+    for match in _XML_TAG.finditer(body):
+        if match.group(1):
+            depth -= 1
+        elif not match.group(0).endswith(b"/>"):
+            depth += 1
+            if depth > limits.max_depth:
+                raise InputError(f"XML elements nested deeper than {limits.max_depth} levels",
+                                 path=path, line=_line_of(data, match.start()))
+
+
+def _check_json(data: bytes, path: Path | str, limits: Limits) -> None:
+    """JSON-LD: valid JSON, nested at most ``max_depth`` levels (Oxigraph's JSON-LD parser
+    recurses on the C stack)."""
     try:
-        yield from ox.parse(data, format=fmt, base_iri=None)
-    except SyntaxError as exc:
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "offset", None)
-        message = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
-        raise InputError(f"invalid syntax: {message}", path=path, line=line,
-                         column=column) from None
-    except (ValueError, OSError) as exc:
-        raise InputError(f"invalid RDF: {str(exc).splitlines()[0] if str(exc) else exc}",
+        document = json.loads(data)
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {limits.max_depth} levels",
                          path=path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno,
+                         column=exc.colno) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"invalid JSON: {str(exc).splitlines()[0]}", path=path) from None
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = (value.values() if isinstance(value, dict)
+                    else value if isinstance(value, list) else ())
+        if children and depth > limits.max_depth:
+            raise InputError(f"JSON nested deeper than {limits.max_depth} levels", path=path)
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _blank_depth(edges: dict[str, list[str]]) -> int:
+    """The longest chain of blank nodes nested as objects (cycles are cut, not followed)."""
+    depth: dict[str, int] = {}
+    for root in edges:
+        if root in depth:
+            continue
+        on_path: set[str] = {root}
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(edges.get(root, ())))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                depth[node] = 1 + max((depth.get(c, 0) for c in edges.get(node, ())
+                                       if c not in on_path), default=0)
+            elif child not in depth and child not in on_path:
+                on_path.add(child)
+                stack.append((child, iter(edges.get(child, ()))))
+    return max(depth.values(), default=0)
+
+
+# ---------------------------------------------------------------------------- parsing
+
+_OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    text = str(exc.msg if getattr(exc, "msg", None) else exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return _OX_POSITION.sub("", first) or first
 
 
 def read_bytes(path: Path, limit: int = MAX_RDF_BYTES) -> bytes:
+    """A regular file's bytes, refusing anything larger than ``limit`` (read at most that)."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"file larger than {limit} bytes", path=path)
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputError("not a regular file", path=path)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None
+    if len(data) > limit:
+        raise InputError(f"file larger than {limit} bytes", path=path)
+    return data
 
 
-def parse_rdf_file(path: Path, into: Graph | None = None) -> Graph:
-    """Parse a triples file strictly into an rdflib Graph (named graphs are refused)."""
-    graph = into if into is not None else Graph(bind_namespaces="none")
+def parse_quads(path: Path, *, base_iri: str | None = None,
+                limits: Limits = DEFAULT_LIMITS, data: bytes | None = None) -> Iterator[ox.Quad]:
+    """Every quad of ``path`` (or of ``data``, parsed as ``path``'s format), strictly and within
+    ``limits``; any problem is an InputError naming the file. Consume it fully: the depth limit
+    is checked once the last quad is read."""
     fmt = format_for(path)
-    for quad in _quads(read_bytes(path), fmt, path):
+    payload = read_bytes(path, limits.max_bytes) if data is None else data
+    if len(payload) > limits.max_bytes:
+        raise InputError(f"file larger than {limits.max_bytes} bytes", path=path)
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_xml(payload, path, limits)
+    elif fmt == ox.RdfFormat.JSON_LD:
+        _check_json(payload, path, limits)
+    deadline = time.monotonic() + limits.max_seconds
+    nested: dict[str, list[str]] = {}
+    rest = str(RDF.rest)
+    count = 0
+    try:
+        for quad in ox.parse(payload, format=fmt, base_iri=base_iri):
+            count += 1
+            if count % _CHECK_EVERY == 0 and time.monotonic() > deadline:
+                raise InputError(f"parsing took longer than {limits.max_seconds:g} s", path=path)
+            obj = quad.object
+            if isinstance(obj, ox.Literal):
+                if len(obj.value) > limits.max_literal_chars:
+                    raise InputError(f"literal longer than {limits.max_literal_chars} characters "
+                                     f"(subject {quad.subject})", path=path)
+            elif (isinstance(obj, ox.BlankNode) and isinstance(quad.subject, ox.BlankNode)
+                  and quad.predicate.value != rest):
+                nested.setdefault(quad.subject.value, []).append(obj.value)
+            yield quad
+    except SyntaxError as exc:
+        raise InputError(f"invalid syntax: {_syntax_message(exc)}", path=path,
+                         line=getattr(exc, "lineno", None),
+                         column=getattr(exc, "offset", None)) from None
+    except MemoryError as exc:  # Oxigraph: "Reached the buffer maximal size of 16777216"
+        detail = str(exc).splitlines()[0] if str(exc) else "out of memory"
+        raise InputError(f"a single token is too large to parse ({detail})", path=path) from None
+    except RecursionError:
+        raise InputError("nested too deeply", path=path) from None
+    except (ValueError, OSError, UnicodeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"invalid RDF: {detail}", path=path) from None
+    if time.monotonic() > deadline:
+        raise InputError(f"parsing took longer than {limits.max_seconds:g} s", path=path)
+    # a blank node object of its subject: +1 for the outermost node (subject of an IRI)
+    if nested and _blank_depth(nested) + 1 > limits.max_depth:
+        raise InputError(f"blank nodes nested deeper than {limits.max_depth} levels", path=path)
+
+
+def parse_rdf_file(path: Path, into: Graph | None = None, *, base_iri: str | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> Graph:
+    """Parse a triples file strictly into an rdflib Graph (named graphs are refused)."""
+    triples = []
+    for quad in parse_quads(path, base_iri=base_iri, limits=limits):
         if not isinstance(quad.graph_name, ox.DefaultGraph):
             raise InputError("named graphs are not allowed in a triples file", path=path)
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        triples.append((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                        to_rdflib(quad.object)))
+    graph = into if into is not None else Graph(bind_namespaces="none")
+    for triple in triples:
+        graph.add(triple)  # type: ignore[arg-type]
     return graph
 
 
-def parse_rdf_dataset(path: Path) -> Dataset:
+def parse_rdf_dataset(path: Path, *, base_iri: str | None = None,
+                      limits: Limits = DEFAULT_LIMITS) -> Dataset:
     """Parse any supported file strictly into an rdflib Dataset (union default graph)."""
+    quads = list(parse_quads(path, base_iri=base_iri, limits=limits))
     dataset = Dataset(default_union=True)
-    fmt = format_for(path)
-    for quad in _quads(read_bytes(path), fmt, path):
+    for quad in quads:
         triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
         if isinstance(quad.graph_name, ox.DefaultGraph):
             dataset.default_graph.add(triple)  # type: ignore[arg-type]
@@ -133,4 +333,5 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
-__all__ = ["RDF", "atomic_write", "parse_rdf_dataset", "parse_rdf_file", "stage_file", "to_rdflib"]
+__all__ = ["DEFAULT_LIMITS", "RDF", "Limits", "atomic_write", "format_for", "parse_quads",
+           "parse_rdf_dataset", "parse_rdf_file", "read_bytes", "stage_file", "to_rdflib"]

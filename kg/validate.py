@@ -9,6 +9,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
+from kg.errors import InputError, KGError
 from kg.namespaces import GRAPH_ONTOLOGY
 
 
@@ -72,6 +73,9 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationRep
     _conforms, report, _text = shacl_validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
         allow_warnings=True, advanced=True, meta_shacl=False, do_owl_imports=False)
+    if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure for broken shapes
+        detail = str(getattr(report, "message", report)).splitlines()[0]
+        raise KGError(f"the SHACL shapes cannot be applied: {detail}")
     results = []
     for node in report.subjects(SH.resultSeverity, None):
         severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
@@ -98,12 +102,19 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationRep
 
 
 def validate_files(files: list[Path], ontology_dir: Path) -> ValidationReport:
-    """``kg validate``: parse every file strictly (exit 2 on the first bad one), then SHACL."""
+    """``kg validate``: parse every file strictly (InputError, exit 2, on the first unreadable or
+    invalid one), then validate their union against the SHACL shapes.
+
+    Relative IRIs resolve against each file's own ``file:`` URI (the RDF base of a local
+    document); nothing is fetched: no ``owl:imports``, no remote JSON-LD context.
+    """
     from kg.compile import load_ontology
     from kg.rdfio import parse_rdf_dataset
 
+    if not files:
+        raise InputError("no file to validate")
     data = Graph(bind_namespaces="none")
     for path in files:
-        for triple in parse_rdf_dataset(path).triples((None, None, None)):
+        for triple in parse_rdf_dataset(path, base_iri=path.absolute().as_uri()).triples((None, None, None)):
             data.add(triple)
     return validate_graph(data, load_shapes(ontology_dir), load_ontology(ontology_dir))

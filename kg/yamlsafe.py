@@ -1,21 +1,27 @@
 """Strict, safe YAML for annotation files.
 
 Every scalar stays a string (no ``NO`` -> False, ``12:30`` -> 750, ``2023-09-12`` -> date);
-duplicate keys, aliases/anchors, tags and non-string keys are rejected with the line number.
+duplicate keys, anchors/aliases (no "billion laughs"), merge keys, tags, non-string keys, more
+than one document, nesting deeper than :data:`MAX_YAML_DEPTH`, characters YAML forbids and
+escaped control characters or lone surrogates are all refused, with the line number.
 Mappings come back as :class:`Node` dicts that remember the line of each key.
+
+The tree is built in one pass over the parser's events (libyaml's when PyYAML has it), with an
+explicit stack: no recursion, no composition of anything we would refuse.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from kg.errors import InputError
 
 MAX_YAML_BYTES = 2_000_000
+MAX_YAML_DEPTH = 64
 
 
 class Node(dict[str, Any]):
@@ -28,45 +34,131 @@ class Node(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+_PLAIN_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq",
+               "tag:yaml.org,2002:map"}
+#: characters YAML 1.1 does not allow in a stream (the reader's "printable" set, complemented)
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: what a double-quoted escape can still smuggle into a value
+_BAD_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NO_KEY = object()
+
+_Loader: type = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 
-class _StrictLoader(yaml.BaseLoader):
-    """BaseLoader resolves every scalar to str; we add the structural checks."""
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _convert(node: yaml.Node, path: Path) -> Any:
-    line = node.start_mark.line + 1
-    if node.tag not in _PLAIN_TAGS:
-        raise InputError(f"YAML tags are not allowed ({node.tag})", path=path, line=line)
-    if isinstance(node, ScalarNode):
-        return node.value
-    if isinstance(node, SequenceNode):
-        return [_convert(child, path) for child in node.value]
-    if isinstance(node, MappingNode):
-        out = Node()
-        out.line = line
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            kline = key_node.start_mark.line + 1
-            if not isinstance(key_node, ScalarNode):
-                raise InputError("mapping keys must be plain strings", path=path, line=kline)
-            key = key_node.value
-            if key == "<<":
-                raise InputError("YAML merge keys (<<) are not allowed", path=path, line=kline)
-            if key in out:
-                raise InputError(f"duplicate key {key!r} (first on line {out.key_lines[key]})",
-                                 path=path, line=kline)
-            out[key] = _convert(value_node, path)
-            out.key_lines[key] = kline
-        return out
-    raise InputError(f"unsupported YAML node {type(node).__name__}", path=path, line=line)
+def _check_scalar(value: str, path: Path, line: int) -> str:
+    bad = _BAD_IN_VALUE.search(value)
+    if bad:
+        raise InputError(f"character U+{ord(bad.group(0)):04X} is not allowed in a value "
+                         "(control character or lone surrogate)", path=path, line=line)
+    return value
+
+
+class _Builder:
+    """Python values from parser events: str, list and :class:`Node` only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root: Any = _NO_KEY
+        # each frame: [container, pending key (or _NO_KEY), line of the pending key]
+        self.stack: list[list[Any]] = []
+
+    def fail(self, message: str, event: yaml.Event) -> InputError:
+        return InputError(message, path=self.path, line=event.start_mark.line + 1)
+
+    def add(self, value: Any, event: yaml.Event) -> None:
+        line = event.start_mark.line + 1
+        if not self.stack:
+            self.root = value
+            return
+        frame = self.stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            container.append(value)
+        elif frame[1] is _NO_KEY:
+            if not isinstance(value, str):
+                raise self.fail("mapping keys must be plain strings", event)
+            if value == "<<":
+                raise self.fail("YAML merge keys (<<) are not allowed", event)
+            if value in container:
+                raise self.fail(f"duplicate key {value!r} (first on line "
+                                f"{container.key_lines[value]})", event)
+            frame[1], frame[2] = value, line
+        else:
+            container[frame[1]] = value
+            container.key_lines[frame[1]] = frame[2]
+            frame[1] = _NO_KEY
+
+    def open(self, container: Any, event: yaml.Event) -> None:
+        if len(self.stack) >= MAX_YAML_DEPTH:
+            raise self.fail(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", event)
+        if self.stack and isinstance(self.stack[-1][0], Node) and self.stack[-1][1] is _NO_KEY:
+            raise self.fail("mapping keys must be plain strings", event)
+        self.add(container, event)
+        self.stack.append([container, _NO_KEY, 0])
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise self.fail("YAML anchors and aliases are not allowed", event)
+        tag = getattr(event, "tag", None)
+        if tag not in _PLAIN_TAGS:
+            raise self.fail(f"YAML tags are not allowed ({tag})", event)
+        if isinstance(event, yaml.DocumentStartEvent) and self.root is not _NO_KEY:
+            raise self.fail("more than one YAML document", event)
+        if isinstance(event, yaml.ScalarEvent):
+            self.add(_check_scalar(event.value, self.path, event.start_mark.line + 1), event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.open([], event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            node = Node()
+            node.line = event.start_mark.line + 1
+            node.key_lines = {}
+            self.open(node, event)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            self.stack.pop()
+
+
+def loads(text: str, path: Path) -> Any:
+    """Parse YAML text strictly (``path`` only names it in errors)."""
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line, column = _position(text, bad.start())
+        raise InputError(f"character U+{ord(bad.group(0)):04X} is not allowed in YAML",
+                         path=path, line=line, column=column)
+    builder = _Builder(path)
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            builder.feed(loader.get_event())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {problem}", path=path,
+                         line=mark.line + 1 if mark else None,
+                         column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"invalid YAML: {detail}", path=path) from None
+    except (RecursionError, MemoryError):
+        raise InputError("YAML too large or nested too deeply", path=path) from None
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose is not None:
+            dispose()
+    if builder.root is _NO_KEY or (builder.root == "" and not text.strip(" \t\r\n-.\ufeff")):
+        raise InputError("empty YAML file", path=path)
+    return builder.root
 
 
 def load_yaml(path: Path) -> Any:
     """Read one YAML document strictly; any problem is an :class:`InputError` naming the file."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None
     if len(raw) > MAX_YAML_BYTES:
@@ -75,36 +167,4 @@ def load_yaml(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 (byte {exc.start})", path=path) from None
-    try:
-        loader = _StrictLoader(text)
-        try:
-            # Aliases and anchors are refused before composition: no billion-laughs expansion.
-            while loader.check_event():
-                event = loader.get_event()
-                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    mark = event.start_mark
-                    raise InputError("YAML anchors and aliases are not allowed",
-                                     path=path, line=mark.line + 1)
-        finally:
-            loader.dispose()
-        loader = _StrictLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"invalid YAML: {problem}", path=path,
-                         line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path=path) from None
-    except RecursionError:
-        raise InputError("YAML nested too deeply", path=path) from None
-    if node is None:
-        raise InputError("empty YAML file", path=path)
-    try:
-        return _convert(node, path)
-    except RecursionError:
-        raise InputError("YAML nested too deeply", path=path) from None
+    return loads(text, path)
