@@ -172,7 +172,7 @@ def _limit(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str
 
 
 def layout(graph: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[int, int]]:
-    """Integer screen coordinates from a seeded Fruchterman-Reingold layout (igraph).
+    """Integer screen coordinates from a seeded igraph layout, per connected component.
 
     Deterministic for a given graph: nodes are taken in sorted order and igraph draws from its
     own seeded random generator (restored afterwards).
@@ -190,10 +190,7 @@ def layout(graph: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[i
     g = igraph.Graph(n=n, edges=pairs)
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        if n <= KAMADA_KAWAI_LIMIT:  # evener spacing for small graphs, components side by side
-            coords = _components_layout(g)
-        else:
-            coords = g.layout_fruchterman_reingold(niter=1000 if n < 2000 else 500).coords
+        coords = _components_layout(g)
     finally:
         igraph.set_random_number_generator(random)
     xs = [c[0] for c in coords]
@@ -244,7 +241,9 @@ def _separate_labels(points: list[tuple[float, float]],
 
 
 def _components_layout(g: igraph.Graph) -> list[tuple[float, float]]:
-    """Kamada-Kawai per connected component, components packed left to right, big first."""
+    """Each connected component laid out alone (Kamada-Kawai: even spacing for small ones;
+    grid Fruchterman-Reingold, linear per step, for big ones), then packed in rows, biggest
+    first, so that isolated nodes do not fly off and squash the rest."""
     coords: list[tuple[float, float]] = [(0.0, 0.0)] * g.vcount()
     components = sorted(g.connected_components(), key=lambda c: (-len(c), min(c)))
     biggest = len(components[0])
@@ -252,7 +251,12 @@ def _components_layout(g: igraph.Graph) -> list[tuple[float, float]]:
     x_offset = row_y = row_height = 0.0
     for members in components:
         sub = g.subgraph(members)
-        local = sub.layout_kamada_kawai().coords if len(members) > 1 else [(0.0, 0.0)]
+        if len(members) == 1:
+            local = [(0.0, 0.0)]
+        elif len(members) <= KAMADA_KAWAI_LIMIT:
+            local = sub.layout_kamada_kawai().coords
+        else:
+            local = sub.layout_fruchterman_reingold(niter=500, grid=True).coords
         xs = [c[0] for c in local]
         ys = [c[1] for c in local]
         span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0

@@ -239,6 +239,17 @@ def test_centrality_figures_are_on_every_node(graph: nx.MultiDiGraph) -> None:
     assert top in {ACTOR + "russia", ACTOR + "north-korea"}
 
 
+def test_centrality_equals_networkx(graph: nx.MultiDiGraph) -> None:
+    """igraph computes them; the figures are networkx' normalised ones."""
+    full = view(graph, "full")
+    simple = nx.Graph(graph.to_undirected())
+    expected_b = nx.betweenness_centrality(simple)
+    expected_d = nx.degree_centrality(simple)
+    for node, data in full.nodes(data=True):
+        assert data["betweenness"] == pytest.approx(expected_b[node], abs=1e-4)
+        assert data["degree_centrality"] == pytest.approx(expected_d[node], abs=1e-4)
+
+
 # ---------------------------------------------------------------------------- exports
 
 
