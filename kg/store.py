@@ -609,12 +609,18 @@ def open_backend(spec: str, graph_file: Path) -> Backend:
     return OxigraphBackend(None, path, label=f"oxigraph (on disk at {path})")
 
 
+def disk_store_path(spec: str) -> Path:
+    """PATH of an ``oxigraph:PATH`` spec; anything else is bad input."""
+    kind, path = parse_store_spec(spec)
+    if kind != "oxigraph" or path is None:
+        raise InputError(f"--store {spec}: give oxigraph:PATH (a folder for an on-disk store)")
+    return path
+
+
 def load_store(graph_file: Path, spec: str) -> Path:
     """Load ``graph_file`` into the persistent store named by ``spec`` (``oxigraph:PATH``) and
     close it; used by ``kg build --store``. Returns PATH."""
-    kind, path = parse_store_spec(spec)
-    if kind != "oxigraph" or path is None:
-        raise InputError("kg build --store takes oxigraph:PATH (a folder for an on-disk store)")
+    path = disk_store_path(spec)
     store = load_oxigraph(graph_file, path)
     store.flush()
     del store
@@ -638,6 +644,7 @@ __all__ = [
     "RdflibBackend",
     "RemoteBackend",
     "check_url",
+    "disk_store_path",
     "load_oxigraph",
     "load_store",
     "open_backend",
