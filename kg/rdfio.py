@@ -214,7 +214,9 @@ def _syntax_message(exc: SyntaxError) -> str:
 def read_bytes(path: Path, limit: int = MAX_RDF_BYTES) -> bytes:
     """A regular file's bytes, refusing anything larger than ``limit`` (read at most that)."""
     try:
-        with path.open("rb") as handle:
+        # O_NONBLOCK: opening a FIFO named like a data file must not hang; it is refused below
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise InputError("not a regular file", path=path)
             data = handle.read(limit + 1)

@@ -12,7 +12,9 @@ explicit stack: no recursion, no composition of anything we would refuse.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +159,11 @@ def loads(text: str, path: Path) -> Any:
 def load_yaml(path: Path) -> Any:
     """Read one YAML document strictly; any problem is an :class:`InputError` naming the file."""
     try:
-        with path.open("rb") as handle:
+        # O_NONBLOCK: a FIFO named like an annotation must not hang the build; refused below
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputError("not a regular file", path=path)
             raw = handle.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None

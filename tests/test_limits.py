@@ -1,0 +1,232 @@
+"""Bounded resources: hostile RDF, YAML and SPARQL end in one clean InputError, quickly.
+
+Each case names the failure it pins: rdflib's recursion (nested blank nodes, SPARQL
+parentheses), Oxigraph's expansion of XML entities ("billion laughs"), its quadratic RDF/XML
+depth, its C-stack overflow on deep JSON-LD (a segmentation fault, not an exception), its 16 MiB
+token buffer (a MemoryError), and a FIFO that would block a reader forever.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.errors import EXIT_BAD_INPUT, InputError
+from kg.query import check_query
+from kg.rdfio import DEFAULT_LIMITS, Limits, parse_quads, parse_rdf_dataset, read_bytes
+from kg.yamlsafe import MAX_YAML_DEPTH, load_yaml
+
+PREFIX = b"@prefix : <http://example.org/> .\n"
+XML_HEAD = (b'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            b' xmlns:p="http://example.org/">\n')
+#: generous wall-clock bound for "bounded time" on a busy 2-core machine
+QUICK = 10.0
+
+
+def refused(path: Path, needle: str, limits: Limits = DEFAULT_LIMITS) -> InputError:
+    """Parse ``path``; assert one InputError mentioning ``needle``, raised quickly."""
+    start = time.monotonic()
+    with pytest.raises(InputError) as caught:
+        parse_rdf_dataset(path, limits=limits)
+    assert time.monotonic() - start < QUICK
+    error = caught.value
+    assert error.exit_code == EXIT_BAD_INPUT
+    line = error.one_line()
+    assert needle in line and "\n" not in line and line.startswith(str(path))
+    return error
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def nested_blank_nodes(depth: int) -> bytes:
+    return PREFIX + b":a :b " + b"[ :p " * depth + b":o" + b" ]" * depth + b" .\n"
+
+
+# ---------------------------------------------------------------------------- size, files
+
+
+def test_file_larger_than_the_limit_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.nt", b"<http://a/s> <http://a/p> <http://a/o> .\n" * 10)
+    refused(path, "file larger than 100 bytes", Limits(max_bytes=100))
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Regression: opening a FIFO named data.ttl blocked the reader forever."""
+    fifo = tmp_path / "data.ttl"
+    os.mkfifo(fifo)
+    refused(fifo, "not a regular file")
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.ttl"
+    folder.mkdir()
+    with pytest.raises(InputError, match="cannot read file"):
+        read_bytes(folder)
+
+
+# ---------------------------------------------------------------------------- nesting
+
+
+def test_blank_nodes_at_the_depth_limit_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.ttl", nested_blank_nodes(DEFAULT_LIMITS.max_depth - 1))
+    assert len(parse_rdf_dataset(path)) == DEFAULT_LIMITS.max_depth
+
+
+def test_deeply_nested_blank_nodes_are_refused(tmp_path: Path) -> None:
+    """rdflib's own Turtle parser dies of RecursionError near 120 levels, and its writers
+    (turtle, json-ld) near 200: 100,000 levels must be a clean refusal."""
+    refused(write(tmp_path, "deep.ttl", nested_blank_nodes(100_000)), "nested deeper than 100")
+
+
+def test_deeply_nested_collections_are_refused(tmp_path: Path) -> None:
+    data = PREFIX + b":a :b " + b"( " * 5_000 + b")" * 5_000 + b" .\n"
+    refused(write(tmp_path, "lists.ttl", data), "nested deeper than")
+
+
+def test_a_long_flat_collection_is_not_nesting(tmp_path: Path) -> None:
+    data = PREFIX + b":a :b ( " + b":x " * 20_000 + b") .\n"
+    assert len(parse_rdf_dataset(write(tmp_path, "long.ttl", data))) == 2 * 20_000 + 1
+
+
+def test_a_blank_node_cycle_terminates(tmp_path: Path) -> None:
+    data = b"_:a <http://a/p> _:b .\n_:b <http://a/p> _:a .\n_:a <http://a/p> _:a .\n"
+    assert len(parse_rdf_dataset(write(tmp_path, "cycle.nt", data))) == 3
+
+
+def test_deep_rdf_xml_is_refused_before_oxigraph(tmp_path: Path) -> None:
+    """Oxigraph's RDF/XML parser is quadratic in depth (30,000 levels: 8 s, 100,000: > 60 s)."""
+    depth = 100_000
+    data = (XML_HEAD + b'<rdf:Description rdf:about="http://example.org/a">'
+            + b"<p:x><rdf:Description>" * depth + b"</rdf:Description></p:x>" * depth
+            + b"</rdf:Description></rdf:RDF>\n")
+    error = refused(write(tmp_path, "deep.rdf", data), "XML elements nested deeper than 100")
+    assert error.line == 3
+
+
+def test_deep_json_ld_is_refused_before_oxigraph(tmp_path: Path) -> None:
+    """Oxigraph's JSON-LD parser overflowed the C stack at 10,000 levels (segmentation fault)."""
+    depth = 10_000
+    data = (b'{"@context": {"p": "http://example.org/p"}, "@id": "http://example.org/a", "p": '
+            + b'{"p": ' * depth + b"1" + b"}" * depth + b"}")
+    refused(write(tmp_path, "deep.jsonld", data), "JSON nested deeper than")
+
+
+# ---------------------------------------------------------------------------- literals
+
+
+def test_literal_longer_than_the_limit_is_refused(tmp_path: Path) -> None:
+    data = b'<http://a/s> <http://a/p> "' + b"x" * 2_000 + b'" .\n'
+    refused(write(tmp_path, "lit.nt", data), "literal longer than 1000 characters",
+            Limits(max_literal_chars=1_000))
+
+
+def test_literal_past_oxigraph_token_buffer_is_a_clean_error(tmp_path: Path) -> None:
+    """Oxigraph raises MemoryError ("Reached the buffer maximal size") past 16 MiB."""
+    data = b'<http://a/s> <http://a/p> "' + b"x" * 17_000_000 + b'" .\n'
+    refused(write(tmp_path, "huge.nt", data), "too large")
+
+
+# ---------------------------------------------------------------------------- time
+
+
+def test_parse_time_is_bounded(tmp_path: Path) -> None:
+    data = b"".join(b"<http://a/s%d> <http://a/p> <http://a/o> .\n" % i for i in range(20_000))
+    refused(write(tmp_path, "slow.nt", data), "parsing took longer than 0 s", Limits(max_seconds=0))
+
+
+# ---------------------------------------------------------------------------- XML entities
+
+
+def billion_laughs(levels: int) -> bytes:
+    entities = b'<!ENTITY a0 "' + b"ha" * 5 + b'">\n' + b"".join(
+        b'<!ENTITY a%d "%s">\n' % (i, (b"&a%d;" % (i - 1)) * 10) for i in range(1, levels))
+    return (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + entities + b"]>\n"
+            + XML_HEAD.split(b"\n", 1)[1]
+            + b'<rdf:Description rdf:about="http://example.org/a"><p:x>&a%d;</p:x>'
+              b"</rdf:Description></rdf:RDF>\n" % (levels - 1))
+
+
+def test_billion_laughs_is_refused(tmp_path: Path) -> None:
+    """Oxigraph expands internal XML entities: 10 levels would be 10 GB (the OOM killer)."""
+    error = refused(write(tmp_path, "lol.rdf", billion_laughs(10)), "refers to another entity")
+    assert error.line == 4
+
+
+def test_flat_entity_expansion_is_bounded(tmp_path: Path) -> None:
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY big "' + b"x" * 1_000 + b'">]>\n'
+            + XML_HEAD.split(b"\n", 1)[1]
+            + b'<rdf:Description rdf:about="http://example.org/a"><p:x>' + b"&big;" * 1_000
+            + b"</p:x></rdf:Description></rdf:RDF>\n")
+    refused(write(tmp_path, "wide.rdf", data), "would expand to more than 100000 bytes",
+            Limits(max_bytes=100_000))
+
+
+def test_external_entities_are_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY s SYSTEM "'
+            + secret.as_uri().encode() + b'">]>\n' + XML_HEAD.split(b"\n", 1)[1]
+            + b'<rdf:Description rdf:about="http://example.org/a"><p:x>&s;</p:x>'
+              b"</rdf:Description></rdf:RDF>\n")
+    error = refused(write(tmp_path, "xxe.rdf", data), "entity")
+    assert "TOP-SECRET" not in error.one_line()
+
+
+def test_protege_style_namespace_entities_still_work(tmp_path: Path) -> None:
+    """OWL files written by Protégé abbreviate namespaces with internal entities."""
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n'
+            b'  <!ENTITY owl "http://www.w3.org/2002/07/owl#" >\n'
+            b'  <!ENTITY ex "http://example.org/" >\n]>\n'
+            + XML_HEAD.split(b"\n", 1)[1]
+            + b'<!-- a comment with <p:x> inside --><owl:Class xmlns:owl="&owl;" '
+              b'rdf:about="&ex;Thing"/></rdf:RDF>\n')
+    quads = list(parse_quads(write(tmp_path, "protege.owl", data)))
+    assert [(q.subject.value, q.object.value) for q in quads] == [
+        ("http://example.org/Thing", "http://www.w3.org/2002/07/owl#Class")]
+
+
+# ---------------------------------------------------------------------------- YAML
+
+
+def test_yaml_alias_bomb_is_refused_at_the_first_anchor(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 9)}]" for i in range(1, 10)]
+    path = write(tmp_path, "bomb.yaml", "\n".join(lines).encode() + b"\n")
+    start = time.monotonic()
+    with pytest.raises(InputError, match=r"bomb\.yaml:1: YAML anchors and aliases"):
+        load_yaml(path)
+    assert time.monotonic() - start < QUICK
+
+
+@pytest.mark.parametrize("opening", [b"[", b"{a: "], ids=["sequences", "mappings"])
+def test_deep_yaml_is_refused_quickly(tmp_path: Path, opening: bytes) -> None:
+    """Regression: 5,000 nested flow sequences took 13 s before PyYAML's RecursionError."""
+    closing = b"]" if opening == b"[" else b"}"
+    path = write(tmp_path, "deep.yaml", b"k: " + opening * 5_000 + b"x" + closing * 5_000 + b"\n")
+    start = time.monotonic()
+    with pytest.raises(InputError, match=f"nested deeper than {MAX_YAML_DEPTH} levels"):
+        load_yaml(path)
+    assert time.monotonic() - start < QUICK
+
+
+# ---------------------------------------------------------------------------- SPARQL
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { FILTER(" + "(" * 2_000 + "1" + ")" * 2_000 + ") }",
+    "SELECT * WHERE " + "{ " * 2_000 + "?s ?p ?o" + " }" * 2_000,
+    "SELECT * WHERE { " + "OPTIONAL { ?s ?p ?o " * 2_000 + "}" * 2_000 + " }",
+], ids=["parentheses", "groups", "optionals"])
+def test_deeply_nested_sparql_is_a_clean_error(query: str) -> None:
+    """rdflib's parser recurses: ~25 nested parentheses already exhaust it."""
+    start = time.monotonic()
+    with pytest.raises(InputError, match="nested too deeply"):
+        check_query(query)
+    assert time.monotonic() - start < QUICK
