@@ -43,7 +43,7 @@ VIEWS = ("full", "actors", "ego", "facts")
 EXPORT_FORMATS = ("graphml", "gexf", "csv")
 
 #: node kinds, by root class (the ontology's subclass closure decides; the dict is the fallback)
-KIND_ROOTS: dict[URIRef, str] = {
+KIND_ROOTS: dict[Node, str] = {
     DKG.Actor: "actor",
     DKG.Place: "place",
     DKG.Event: "event",
@@ -51,7 +51,7 @@ KIND_ROOTS: dict[URIRef, str] = {
     DKG.ProposalLeg: "leg",
     DKG.BilateralRelation: "relation",
 }
-_FALLBACK_KIND: dict[URIRef, str] = {
+_FALLBACK_KIND: dict[Node, str] = {
     **{c: "actor" for c in (DKG.State, DKG.PoliticalLeader, DKG.Minister, DKG.MilitaryOfficial,
                             DKG.Spokesperson, DKG.Journalist, DKG.GovernmentBody, DKG.StateMedia,
                             DKG.Group, DKG.Delegation, DKG.Person, DKG.Organization)},
@@ -108,11 +108,16 @@ class _Index:
 
     def objects(self, s: Node, p: URIRef) -> list[Node]:
         found = self.out.get(s)
-        return sorted(found.get(p, ())) if found else []
+        return sorted(found.get(p, ()), key=term_key) if found else []
 
     def first(self, s: Node, p: URIRef) -> Node | None:
         objs = self.objects(s, p)
         return objs[0] if objs else None
+
+
+def term_key(term: Node) -> str:
+    """A total, stable order over RDF terms (language and datatype included)."""
+    return term.n3()
 
 
 def _quads(dataset: Graph) -> Iterator[tuple[Node, URIRef, Node, str]]:
@@ -292,9 +297,9 @@ def project(dataset: Graph) -> nx.MultiDiGraph:
     supers = _superclasses(idx)
     kinds: dict[Node, tuple[str, str]] = {}
     for subject in idx.out:
-        kind = _kind(idx, subject, supers)
-        if kind[0]:
-            kinds[subject] = kind
+        found = _kind(idx, subject, supers)
+        if found[0]:
+            kinds[subject] = found
     if not kinds:
         return _project_generic(idx)
 
@@ -304,7 +309,7 @@ def project(dataset: Graph) -> nx.MultiDiGraph:
             for thing in props.get(DKG.about, ()):
                 claims_about[thing].append(subject)
     for thing in claims_about:
-        claims_about[thing].sort()
+        claims_about[thing].sort(key=term_key)
 
     graph = nx.MultiDiGraph(view="full")
     modality: dict[Node, dict[str, object]] = {}
