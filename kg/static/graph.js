@@ -5,7 +5,7 @@
   "use strict";
   var DATA = JSON.parse(document.getElementById("graph-data").textContent);
   var I18N = {
-    en: {speculation: "Show hedged and attributed statements", edgeLabels: "Edge labels", labels: "Labels", kinds: "Node kinds",
+    en: {speculation: "Show hedged and attributed statements", view: "view", edgeLabels: "Edge labels", labels: "Labels", kinds: "Node kinds",
          sources: "Source types", hint: "Click a node or an edge to see its evidence.",
          search: "Search a name…", nodes: "nodes", edges: "edges", of: "of", shown: "shown",
          matches: "matches", nomatch: "no match", legendNodes: "Nodes: colour = kind, shape = class",
@@ -17,7 +17,7 @@
          from: "from", to: "to", things: "based on", evidence: "Evidence", cue: "hedge cue",
          degree: "degree", betweenness: "betweenness", cameo: "CAMEO", polarity: "polarity",
          sourceTypes: "source types", allClaims: "All claims (strongest first)", noEvidence: "No claim: reference data from the registry or vocabulary."},
-    fr: {speculation: "Afficher les énoncés nuancés et rapportés", edgeLabels: "Étiquettes des arêtes", labels: "Étiquettes", kinds: "Types de nœuds",
+    fr: {speculation: "Afficher les énoncés nuancés et rapportés", view: "vue", edgeLabels: "Étiquettes des arêtes", labels: "Étiquettes", kinds: "Types de nœuds",
          sources: "Types de source", hint: "Cliquez sur un nœud ou une arête pour voir la preuve.",
          search: "Chercher un nom…", nodes: "nœuds", edges: "arêtes", of: "sur", shown: "affichés",
          matches: "résultats", nomatch: "aucun résultat", legendNodes: "Nœuds : couleur = type, forme = classe",
@@ -30,6 +30,16 @@
          degree: "degré", betweenness: "intermédiarité", cameo: "CAMEO", polarity: "polarité",
          sourceTypes: "types de source", allClaims: "Tous les énoncés (le plus fort d'abord)", noEvidence: "Aucun énoncé : donnée de référence (registre ou vocabulaire)."}
   };
+  var SOURCE_NAMES = {
+    en: {"journalist": "journalist", "government": "government", "foreign-government": "foreign government",
+         "official-spokesperson": "official spokesperson", "state-media": "state media"},
+    fr: {"journalist": "journaliste", "government": "gouvernement", "foreign-government": "gouvernement étranger",
+         "official-spokesperson": "porte-parole officiel", "state-media": "médias d'État"}
+  };
+  function sourceName(s) {
+    if (s === "reference") { return t("reference"); }
+    return (SOURCE_NAMES[state.lang] || SOURCE_NAMES.en)[s] || s.replace(/-/g, " ");
+  }
   var EDGE_COLOURS = {fact: "#3e4c59", hedged: "#d9822b", reference: "#a3acb9"};
   var state = {lang: DATA.lang, speculation: true, kinds: {}, sources: {}, selected: null,
                edgeLabels: DATA.edge_labels};
@@ -140,7 +150,7 @@
     document.getElementById("counts").textContent =
       c.nodes + " " + t("of") + " " + DATA.total_nodes + " " + t("nodes") + ", " +
       c.edges + " " + t("of") + " " + DATA.total_edges + " " + t("edges") + " " + t("shown") +
-      (DATA.view ? " · view: " + DATA.view : "");
+      (DATA.view ? " · " + t("view") + ": " + DATA.view : "");
   }
 
   // ---------------------------------------------------------------- controls
@@ -165,7 +175,7 @@
       if (kinds[k]) { chip(kf, k, DATA.kinds[k]["name_" + state.lang] || k, DATA.kinds[k].color, state.kinds); }
     });
     Object.keys(sources).sort().forEach(function (s) {
-      chip(sf, s, s === "reference" ? t("reference") : s.replace(/-/g, " "), null, state.sources);
+      chip(sf, s, sourceName(s), null, state.sources);
     });
   }
   document.getElementById("toggle-speculation").addEventListener("change", function (ev) {
@@ -204,8 +214,9 @@
     document.querySelectorAll("#kind-filters [data-label]").forEach(function (e) {
       var k = e.getAttribute("data-label"); e.textContent = DATA.kinds[k]["name_" + state.lang] || k;
     });
-    var ref = document.querySelector('#source-filters [data-label="reference"]');
-    if (ref) { ref.textContent = t("reference"); }
+    document.querySelectorAll("#source-filters [data-label]").forEach(function (e) {
+      e.textContent = sourceName(e.getAttribute("data-label"));
+    });
     buildLegend(); updateCounts();
     if (state.selected) { state.selected.kind === "node" ? showNode(state.selected.item) : showEdge(state.selected.item); }
   }
@@ -318,7 +329,7 @@
     row(dl, "certainty", item.certainty ? t(item.certainty) : "");
     row(dl, "polarity", item.polarity && item.polarity !== "positive" ? item.polarity : "");
     row(dl, "source", item.source ? (state.lang === "fr" && item.source_fr ? item.source_fr : item.source) : "");
-    row(dl, "sourceTypes", item.st.join(", "));
+    row(dl, "sourceTypes", item.st.map(sourceName).join(", "));
     row(dl, "basis", item.evidential_basis.replace(/-/g, " "));
     row(dl, "cue", item.cue);
     row(dl, "article", item.article);
@@ -378,6 +389,10 @@
   var api = {network: network, nodes: nodeSet, edges: edgeSet, data: DATA, state: state, ready: false,
              readyAt: null, visibleCounts: visibleCounts, setLang: setLang, showNode: showNode,
              nodeIndex: function (iri) { for (var i = 0; i < nodes.length; i++) { if (nodes[i].iri === iri) { return i; } } return -1; }};
+  if (DATA.ego) {  // the ego view opens on its centre
+    var centre = api.nodeIndex(DATA.ego);
+    if (centre >= 0) { network.selectNodes([centre]); showNode(nodes[centre]); }
+  }
   network.once("afterDrawing", function () {
     network.fit({animation: false});
     if (network.getScale() > 1) { network.moveTo({scale: 1, animation: false}); }
