@@ -15,7 +15,7 @@ from kg.corpus import read_corpus
 from kg.errors import NonConformanceError
 from kg.export import RDF_EXPORTS
 from kg.rdfio import stage_file
-from kg.validate import ValidationReport, data_graph, load_shapes, validate_graph
+from kg.validate import ValidationReport, load_shapes, validate_dataset
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def build_graph(data_dir: Path, ontology_dir: Path,
     """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
     ontology = load_ontology(ontology_dir)
     dataset = compile_corpus(read_corpus(data_dir, extra_articles), ontology)
-    report = validate_graph(data_graph(dataset), load_shapes(ontology_dir), ontology)
+    report = validate_dataset(dataset, load_shapes(ontology_dir), ontology)
     if not report.conforms:
         raise NonConformanceError(
             f"the graph does not conform to the shapes ({len(report.violations)} violations); "

@@ -6,11 +6,11 @@ constraint of ``ontology/shapes.ttl`` becomes one SPARQL query over the union of
 (ontology included, as pySHACL sees it with ``ont_graph``), evaluated by Oxigraph.
 
 The translation reads the shapes graph, so it follows edits of ``shapes.ttl``; it supports the
-SHACL Core subset we use (targets: class, subjectsOf, objectsOf, node; paths: a predicate or
-its inverse; minCount, maxCount, hasValue, in, class, datatype, nodeKind, minInclusive,
-maxInclusive, minExclusive, maxExclusive) and SPARQL-based constraints (``sh:select`` with
-``$this``). Anything else raises :class:`UnsupportedShape`, and the caller falls back to
-pySHACL. ``tests/test_shacl_sparql.py`` checks that both engines fire the same shapes on the
+SHACL Core subset we use (targets: class, subjectsOf, objectsOf, node; paths: predicate,
+sequence, inverse, alternative, zero/one-or-more; minCount, maxCount, hasValue, in, class,
+datatype, nodeKind, min/maxInclusive, min/maxExclusive) and SPARQL-based constraints
+(``sh:select`` with ``$this``). Anything else raises :class:`UnsupportedShape`, and the caller
+falls back to pySHACL. ``tests/test_shacl_sparql.py`` checks that both engines fire the same shapes on the
 same focus nodes, on the seed corpus and on broken fixtures.
 """
 
@@ -85,10 +85,32 @@ def _path(shapes: Graph, path: RDFNode) -> tuple[str, str]:
     """(SPARQL path, reported path IRI or "")."""
     if isinstance(path, URIRef):
         return _term(path), str(path)
-    inverse = shapes.value(path, SH.inversePath)
-    if isinstance(inverse, URIRef) and len(set(shapes.predicate_objects(path))) == 1:
-        return f"^{_term(inverse)}", ""
-    raise UnsupportedShape(f"property path {path} (only a predicate or sh:inversePath)")
+    return _path_expression(shapes, path), ""
+
+
+_PATH_OPERATORS = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
+
+
+def _path_expression(shapes: Graph, path: RDFNode) -> str:
+    """A SHACL property path as a SPARQL property path."""
+    if isinstance(path, URIRef):
+        return _term(path)
+    if shapes.value(path, RDF.first) is not None:  # a sequence
+        steps = [_path_expression(shapes, step) for step in Collection(shapes, path)]
+        if len(steps) < 2:
+            raise UnsupportedShape(f"sequence path {path} with fewer than two steps")
+        return "(" + "/".join(steps) + ")"
+    pairs = list(shapes.predicate_objects(path))
+    if len(pairs) != 1:
+        raise UnsupportedShape(f"property path {path}")
+    operator, inner = pairs[0]
+    if operator == SH.inversePath:
+        return f"^{_path_expression(shapes, inner)}"
+    if operator == SH.alternativePath:
+        return "(" + "|".join(_path_expression(shapes, a) for a in Collection(shapes, inner)) + ")"
+    if operator in _PATH_OPERATORS:
+        return f"({_path_expression(shapes, inner)}){_PATH_OPERATORS[operator]}"
+    raise UnsupportedShape(f"property path {path} ({operator})")
 
 
 def _value_checks(shapes: Graph, shape: RDFNode, focus: str, path: str | None
@@ -128,8 +150,8 @@ def _value_checks(shapes: Graph, shape: RDFNode, focus: str, path: str | None
         elif predicate == SH.datatype:
             # Oxigraph's store rewrites derived datatypes (xsd:nonNegativeInteger is stored as
             # xsd:integer): the datatype is checked in Python on the rdflib terms instead.
-            if path is None or path.startswith("^"):
-                raise UnsupportedShape("sh:datatype on a node shape or an inverse path")
+            if path is None or not path.startswith("<"):
+                raise UnsupportedShape("sh:datatype on a node shape or a complex path")
             yield "datatype", f"{path} {_term(obj)} SELECT DISTINCT ?this WHERE {{ {focus} }}"
         elif predicate == SH.nodeKind:
             yield "value", f"{focus} {values} FILTER (!{_node_kind(obj)})"
@@ -205,8 +227,9 @@ def compile_shapes(shapes: Graph) -> list[Check]:
         targets = _targets(shapes, shape)
         if not targets:
             continue
-        for target in targets:
-            focus = target
+        # one focus pattern per shape (a shape with several targets is checked once)
+        union = " UNION ".join(f"{{ {t} }}" for t in targets)
+        for focus in (targets[0] if len(targets) == 1 else f"{{ {union} }}",):
             severity = _severity(shapes, shape)
             message = str(shapes.value(shape, SH.message) or "")
             for kind, body in _value_checks(shapes, shape, focus, None):
