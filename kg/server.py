@@ -451,9 +451,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
         config = self.server.config
         if not self.server.gate.acquire(timeout=config.timeout):
             raise HTTPError(503, "too many queries at once; retry", {"Retry-After": "2"})
+        # relative IRIs resolve against the endpoint (the service's base IRI); on line 1, so
+        # positions in later errors stay those of the text the client sent
+        sparql = f"BASE <{self.server.url}sparql> {operation.query}"
         try:
-            return self.server.backend.query(operation.query, None, config.timeout,
-                                             graphs=operation.graphs)
+            return self.server.backend.query(sparql, None, config.timeout, graphs=operation.graphs)
         finally:
             self.server.gate.release()
 
