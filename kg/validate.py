@@ -132,12 +132,14 @@ def validate_files(files: list[Path], ontology_dir: Path) -> ValidationReport:
     document); nothing is fetched: no ``owl:imports``, no remote JSON-LD context.
     """
     from kg.compile import load_ontology
-    from kg.rdfio import parse_rdf_dataset
+    from kg.rdfio import parse_quads, to_rdflib
 
     if not files:
         raise InputError("no file to validate")
     data = Graph(bind_namespaces="none")
-    for path in files:
-        for triple in parse_rdf_dataset(path, base_iri=path.absolute().as_uri()).triples((None, None, None)):
-            data.add(triple)
+    for path in files:  # every named graph of a TriG / N-Quads file joins the union
+        triples = [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+                   for q in parse_quads(path, base_iri=path.absolute().as_uri())]
+        for triple in triples:
+            data.add(triple)  # type: ignore[arg-type]
     return validate_graph(data, load_shapes(ontology_dir), load_ontology(ontology_dir))
