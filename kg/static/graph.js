@@ -9,9 +9,9 @@
          sources: "Source types", hint: "Click a node or an edge to see its evidence.",
          search: "Search a name…", nodes: "nodes", edges: "edges", of: "of", shown: "shown",
          matches: "matches", nomatch: "no match", legendNodes: "Nodes: colour = kind, shape = class",
-         legendEdges: "Edges: line = certainty, colour = basis", certain: "certain (asserted)",
+         legendEdges: "Edges: line = certainty, colour = basis", certain: "certain", certainLegend: "certain (asserted)",
          probable: "probable", possible: "possible", unknown: "unknown", reference: "reference data",
-         fact: "fact (narrator, direct report)", hedged: "hedged / attributed",
+         fact: "fact", factLegend: "fact (narrator, direct report)", hedged: "hedged / attributed",
          type: "type", certainty: "certainty", status: "status", source: "source", basis: "evidence",
          article: "article", claim: "claim", centrality: "centrality", details: "details",
          from: "from", to: "to", things: "based on", evidence: "Evidence", cue: "hedge cue",
@@ -21,9 +21,9 @@
          sources: "Types de source", hint: "Cliquez sur un nœud ou une arête pour voir la preuve.",
          search: "Chercher un nom…", nodes: "nœuds", edges: "arêtes", of: "sur", shown: "affichés",
          matches: "résultats", nomatch: "aucun résultat", legendNodes: "Nœuds : couleur = type, forme = classe",
-         legendEdges: "Arêtes : trait = certitude, couleur = statut", certain: "certain (affirmé)",
+         legendEdges: "Arêtes : trait = certitude, couleur = statut", certain: "certain", certainLegend: "certain (affirmé)",
          probable: "probable", possible: "possible", unknown: "inconnue", reference: "référentiel",
-         fact: "fait (narrateur, constat direct)", hedged: "nuancé / rapporté",
+         fact: "fait", factLegend: "fait (narrateur, constat direct)", hedged: "nuancé / rapporté",
          type: "type", certainty: "certitude", status: "statut", source: "source", basis: "fondement",
          article: "article", claim: "énoncé", centrality: "centralité", details: "détails",
          from: "de", to: "vers", things: "fondé sur", evidence: "Preuve", cue: "marqueur",
@@ -66,7 +66,8 @@
     return box;
   }
   function nodeTooltip(n) {
-    return tooltip([label(n), n.cls || n.kind, n.certainty ? t("certainty") + ": " + t(n.certainty) : "",
+    return tooltip([label(n), n.cls || n.kind,
+                    n.certainty ? t("certainty") + ": " + t(n.certainty) + " · " + t(n.hedged ? "hedged" : "fact") : "",
                     n.source ? t("source") + ": " + (state.lang === "fr" && n.source_fr ? n.source_fr : n.source) : ""]);
   }
   function edgeTooltip(e) {
@@ -269,9 +270,9 @@
     box.appendChild(el("h2", null, t("legendEdges")));
     var g2 = el("div", {"class": "grid"});
     ["certain", "probable", "possible", "unknown"].forEach(function (c) {
-      g2.appendChild(item(lineIcon(DATA.dashes[c], EDGE_COLOURS.fact), t(c)));
+      g2.appendChild(item(lineIcon(DATA.dashes[c], EDGE_COLOURS.fact), t(c === "certain" ? "certainLegend" : c)));
     });
-    g2.appendChild(item(lineIcon(false, EDGE_COLOURS.fact), t("fact")));
+    g2.appendChild(item(lineIcon(false, EDGE_COLOURS.fact), t("factLegend")));
     g2.appendChild(item(lineIcon(false, EDGE_COLOURS.hedged), t("hedged")));
     g2.appendChild(item(lineIcon(false, EDGE_COLOURS.reference), t("reference")));
     box.appendChild(g2);
