@@ -102,6 +102,12 @@ def test_page_loads_offline_without_errors_and_shows_the_projection(
     assert opened.errors == []
     assert opened.outside == []
     assert visible(opened) == {"nodes": full.number_of_nodes(), "edges": full.number_of_edges()}
+    # line style by certainty: solid certain, dashed probable, dotted possible
+    styles = opened.page.evaluate(
+        "window.diploGraph.data.edges.map(e => [e.certainty, window.diploGraph.edges.get(e.i).dashes])")
+    expected = {"certain": False, "probable": [9, 6], "possible": [2, 5], "": False}
+    assert {c for c, _ in styles} >= {"certain", "probable", "possible"}
+    assert all(dashes == expected[c] for c, dashes in styles if c in expected)
     SCREENSHOTS.mkdir(exist_ok=True)
     click_node(opened, DEAL)
     opened.page.screenshot(path=str(SCREENSHOTS / "graph-full.png"))
@@ -168,6 +174,14 @@ def test_injected_label_renders_as_text(browser: Any, full: nx.MultiDiGraph,
     assert page.text_content("#details-title") == INJECTION
     assert INJECTION in page.text_content("#details blockquote.evidence")
     assert page.title() == INJECTION
+    x, y = page.evaluate(
+        """iri => { const g = window.diploGraph, i = g.nodeIndex(iri);
+                    const p = g.network.canvasToDOM(g.network.getPositions([i])[i]);
+                    const r = document.getElementById('graph').getBoundingClientRect();
+                    return [r.left + p.x, r.top + p.y]; }""", DEAL)
+    page.mouse.move(x + 1, y + 1)  # the tooltip, too, is text
+    page.wait_for_selector("div.vis-tooltip", state="visible")
+    assert INJECTION in page.inner_text("div.vis-tooltip")
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert opened.dialogs == [] and opened.errors == [] and opened.outside == []
     opened.page.close()
