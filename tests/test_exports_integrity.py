@@ -1,0 +1,232 @@
+"""Exports are artefacts: every format round-trips (rdflib and Oxigraph both read back the same
+graph), N-Triples are byte-identical whatever the hash seed, a build killed while writing
+leaves the old exports intact, and a build whose graph violates a shape writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from kg.build import BuiltGraph
+from kg.cli import main
+from kg.export import RDF_EXPORTS, union_graph
+from kg.rdfio import parse_rdf_dataset
+from tests.conftest import DATA, ONTOLOGY, ROOT, SEED_ID
+
+RDFLIB_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads",
+                  ".jsonld": "json-ld"}
+QUAD_FORMATS = {".trig", ".nq"}
+#: see tests/test_cli_validate.py: to_trig indents the lines of multi-line literals
+TRIG_INDENT_BUG = pytest.mark.xfail(strict=True, reason="BUG: to_trig indents inside multi-line "
+                                    "literals (article text corrupted in diplo-kg.trig)")
+
+
+def _graphs(dataset: Dataset) -> dict[str, Graph]:
+    out: dict[str, Graph] = {}
+    for graph in dataset.graphs():
+        if len(graph):
+            merged = out.setdefault(str(graph.identifier), Graph())
+            for triple in graph:
+                merged.add(triple)
+    return out
+
+
+def _assert_same(built: Dataset, read: Dataset, suffix: str) -> None:
+    if suffix in QUAD_FORMATS:  # named graphs kept: the same graphs, each isomorphic
+        expected, got = _graphs(built), _graphs(read)
+        assert sorted(got) == sorted(expected)
+        for name, graph in expected.items():
+            assert isomorphic(got[name], graph), f"graph {name} differs"
+    else:
+        expected_union = union_graph(built)
+        got_union = Graph()
+        for graph in read.graphs():
+            for triple in graph:
+                got_union.add(triple)
+        assert len(got_union) == len(expected_union)
+        assert isomorphic(got_union, expected_union)
+
+
+def _cases() -> list[object]:
+    return [pytest.param(name, marks=TRIG_INDENT_BUG) if name.endswith(".trig") else name
+            for name in sorted(RDF_EXPORTS)]
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_export_round_trips_through_rdflib(built: BuiltGraph, name: str) -> None:
+    text = RDF_EXPORTS[name](built.dataset)
+    suffix = Path(name).suffix
+    if suffix not in QUAD_FORMATS:
+        with warnings.catch_warnings():  # rdflib 7.6's JSON-LD parser uses ConjunctiveGraph
+            warnings.filterwarnings("ignore", message="ConjunctiveGraph is deprecated",
+                                    category=DeprecationWarning)
+            read_graph = Graph().parse(data=text, format=RDFLIB_FORMATS[suffix])
+        assert isomorphic(read_graph, union_graph(built.dataset))
+        return
+    read = Dataset(default_union=True)
+    with warnings.catch_warnings():  # rdflib 7.6's own Dataset.parse calls its deprecated API
+        warnings.filterwarnings("ignore", message="Dataset.default_context is deprecated",
+                                category=DeprecationWarning)
+        read.parse(data=text, format=RDFLIB_FORMATS[suffix])
+    _assert_same(built.dataset, read, suffix)
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_export_round_trips_through_oxigraph(built: BuiltGraph, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(RDF_EXPORTS[name](built.dataset), encoding="utf-8")
+    _assert_same(built.dataset, parse_rdf_dataset(path), path.suffix)
+
+
+def test_exports_cover_every_format() -> None:
+    assert {Path(n).suffix for n in RDF_EXPORTS} == set(RDFLIB_FORMATS)
+
+
+# ---------------------------------------------------------------------------- determinism
+
+_DIGESTS = textwrap.dedent("""
+    import hashlib, json, sys
+    from pathlib import Path
+    from kg.compile import compile_corpus, load_ontology
+    from kg.corpus import read_corpus
+    from kg.export import RDF_EXPORTS
+    dataset = compile_corpus(read_corpus(Path(sys.argv[1])), load_ontology(Path(sys.argv[2])))
+    print(json.dumps({name: hashlib.sha256(render(dataset).encode()).hexdigest()
+                      for name, render in sorted(RDF_EXPORTS.items())}))
+""")
+
+
+def test_exports_are_byte_identical_across_hash_seeds(built: BuiltGraph) -> None:
+    """Two fresh interpreters with other PYTHONHASHSEED values (run side by side) render every
+    RDF export byte for byte like this process: sets and dicts never leak their order."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.Popen([sys.executable, "-c", _DIGESTS, str(DATA), str(ONTOLOGY)],
+                             env={**env, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            for seed in ("0", "4242")]
+    here = {name: hashlib.sha256(render(built.dataset).encode()).hexdigest()
+            for name, render in sorted(RDF_EXPORTS.items())}
+    for run in runs:
+        with run:
+            out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        assert json.loads(out) == here
+    assert "diplo-kg.nt" in here
+
+
+# ---------------------------------------------------------------------------- atomic writes
+
+_KILLED_MID_WRITE = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    import kg.build
+    real_stage = kg.build.stage_file
+    calls = []
+
+    def slow_stage(path, data):
+        calls.append(path)
+        if len(calls) < 3:
+            return real_stage(path, data)
+        payload = data.encode() if isinstance(data, str) else data
+        with open(path.parent / f".{path.name}.partial.tmp", "wb") as handle:
+            handle.write(payload[: len(payload) // 2])
+            handle.flush()
+            print("WRITING", flush=True)
+            time.sleep(120)  # the parent kills us here, mid-write
+
+    kg.build.stage_file = slow_stage
+    from kg.cli import main
+    sys.exit(main(["build", "--data", sys.argv[1], "--ontology", sys.argv[2],
+                   "--out", sys.argv[3]]))
+""")
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")}
+
+
+def test_build_killed_with_sigkill_mid_write_leaves_old_exports(tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    out.mkdir()
+    for name in RDF_EXPORTS:
+        (out / name).write_bytes(b"old export " + name.encode() + b"\n")
+    before = _snapshot(out)
+    with subprocess.Popen(
+            [sys.executable, "-c", _KILLED_MID_WRITE, str(DATA), str(ONTOLOGY), str(out)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=tmp_path) as child:
+        try:
+            assert child.stdout is not None and child.stderr is not None
+            line = child.stdout.readline()
+            assert line.strip() == "WRITING", line + child.stderr.read()
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.kill()
+            child.communicate(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert _snapshot(out) == before  # every export byte for byte as it was
+    leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert leftovers and all(n.endswith(".tmp") for n in leftovers)  # staged, never renamed
+
+
+def test_writer_failing_midway_leaves_old_exports(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  built: BuiltGraph) -> None:
+    import kg.build
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    for name in RDF_EXPORTS:
+        (out / name).write_bytes(b"old\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_stage = kg.build.stage_file
+    calls: list[Path] = []
+
+    def failing_stage(path: Path, data: str | bytes) -> Path:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_stage(path, data)
+
+    monkeypatch.setattr(kg.build, "stage_file", failing_stage)
+    with pytest.raises(OSError):
+        kg.build.write_products({n: r(built.dataset) for n, r in RDF_EXPORTS.items()}, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file left
+
+
+# ---------------------------------------------------------------------------- SHACL gate
+
+
+def test_build_refuses_to_write_when_a_shape_is_violated(
+        data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    annotation = data_copy / "articles" / SEED_ID / "annotation.yaml"
+    text = annotation.read_text(encoding="utf-8")
+    assert "things:\n" in text
+    annotation.write_text(text.replace("things:\n", (
+        "things:\n  - id: unsourced-visit\n    type: Visit\n"
+        "    label: {fr: visite sans source, en: unsourced visit}\n"
+        "    visitor: kim-jong-un\n"), 1), encoding="utf-8")
+    out = tmp_path / "exports"
+    out.mkdir()
+    for name in RDF_EXPORTS:
+        (out / name).write_bytes(b"old\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert "does not conform" in err[0] and "nothing was written" in err[0]
+    assert any(line.startswith("Violation: EvidencedThingShape on <") and "unsourced-visit" in line
+               for line in err[1:])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
