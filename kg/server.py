@@ -90,6 +90,7 @@ GRAPH_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-
              "img-src data:; base-uri 'none'; form-action 'none'")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 _PATHLIKE = re.compile(r"(?<![\w:/.])/(?:[\w.~-]+/)+[\w.~-]*")
+_FILE_IRI = re.compile(r"(?i)file:[^\s<>\"']*")
 _IRI_BAD = re.compile(r'[\s<>"{}|^`\\]')
 
 
@@ -220,6 +221,7 @@ def render(result: QueryResult, fmt: str, max_rows: int) -> Answer:
 def clean_reason(message: str) -> str:
     """One line for a client: no file paths, no line breaks, bounded length."""
     line = " ".join(message.split())
+    line = _FILE_IRI.sub("<file>", line)
     line = _PATHLIKE.sub("<path>", line)
     return line[:500]
 

@@ -28,7 +28,7 @@ import pytest
 from rdflib import Graph
 
 from kg.query import load_queries
-from kg.server import ServerConfig, SparqlServer, running
+from kg.server import ServerConfig, SparqlServer, clean_reason, running
 from kg.store import Backend, open_backend
 from tests.conftest import EXPORTS, ROOT
 
@@ -424,3 +424,28 @@ def test_the_explorer_runs_a_named_query_in_chromium(server: SparqlServer) -> No
             assert problems == []
         finally:
             browser.close()
+
+
+def test_error_reasons_never_show_file_paths() -> None:
+    reason = clean_reason("cannot read <file:///home/me/secret.ttl>\nat /work/main/kg/x.py line 3")
+    assert "secret" not in reason and "/work" not in reason and "\n" not in reason
+    assert clean_reason("see https://w3id.org/diplo-kg/id/actor/x") == (
+        "see https://w3id.org/diplo-kg/id/actor/x")
+
+
+class _BrokenBackend:
+    label = "broken"
+
+    def query(self, sparql: str, bindings: object = None, timeout: float = 30.0,
+              *, graphs: object = None) -> None:
+        raise RuntimeError(f"boom in {ROOT}/kg/store.py")
+
+    def close(self) -> None:
+        return None
+
+
+def test_an_unexpected_failure_is_a_bare_500(capsys: pytest.CaptureFixture[str]) -> None:
+    with running(_BrokenBackend(), config=ServerConfig(quiet=True)) as srv:  # type: ignore[arg-type]
+        status, _, body = get(srv, "ASK {}")
+    assert status == 500 and body == b"500 Internal Server Error: internal error\n"
+    assert "RuntimeError" in capsys.readouterr().err  # the traceback goes to the server log
