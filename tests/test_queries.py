@@ -551,6 +551,8 @@ def test_updates_are_refused_as_read_only(update: str) -> None:
     "SELECT * WHERE { SERVICE <https://example.org/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <https://example.org/s> { ?s ?q ?r } } }",
     "ASK { { SELECT ?s WHERE { SERVICE <https://example.org/s> { ?s ?p ?o } } } }",
+    "ASK { FILTER EXISTS { SERVICE <https://example.org/s> { ?s ?p ?o } } }",
+    "SELECT * WHERE { ?s ?p ?o MINUS { SERVICE <https://example.org/s> { ?s ?p ?o } } }",
 ])
 def test_loading_and_federation_are_refused(query: str) -> None:
     with pytest.raises(InputError, match="read-only"):
