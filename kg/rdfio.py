@@ -208,6 +208,8 @@ _OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
 def _syntax_message(exc: SyntaxError) -> str:
     text = str(exc.msg if getattr(exc, "msg", None) else exc)
     first = text.splitlines()[0] if text else type(exc).__name__
+    if "LoadDocumentCallback" in first:  # Oxigraph has no document loader: nothing is fetched
+        return "remote JSON-LD contexts are never fetched (put the context inline)"
     return _OX_POSITION.sub("", first) or first
 
 
