@@ -88,9 +88,9 @@ def _query_backend(args: argparse.Namespace) -> Callable[..., object]:
     --endpoint URL queries a remote SPARQL server; --store rdflib|oxigraph[:PATH] picks the
     embedded store (kg.store.open_backend; rdflib by default).
     """
-    from kg.store import open_backend
+    from kg.store import credentials_from_env, open_backend
 
-    backend = open_backend(args.endpoint or args.store, args.graph)
+    backend = open_backend(args.endpoint or args.store, args.graph, credentials_from_env(os.environ))
     return lambda sparql, bindings, timeout: backend.query(sparql, bindings, timeout)
 
 
@@ -149,9 +149,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    from kg.store import push
+    from kg.store import credentials_from_env, push
 
-    pushed = push(args.graph, args.url, args.timeout)
+    pushed = push(args.graph, args.url, args.timeout, credentials_from_env(os.environ))
     for graph in pushed:
         print(f"PUT {graph.name or '(default graph)'}: {graph.triples} triples (HTTP {graph.status})")
     print(f"pushed {sum(g.triples for g in pushed)} triples in {len(pushed)} graphs to {args.url}")
@@ -177,6 +177,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
         atomic_write(args.json, json.dumps(report, indent=1) + "\n")
     sys.stdout.write(format_table(report))
+    return 0
+
+
+# ---------------------------------------------------------------------------- extract
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from kg.errors import InputError
+    from kg.extract import evaluate, format_scores, write_draft
+
+    if args.evaluate:
+        sys.stdout.write(format_scores(evaluate(args.evaluate, args.data)))
+        return 0
+    if args.article is None or args.lang is None:
+        raise InputError("give ARTICLE and --lang fr|en, or --evaluate GOLD_DIR...")
+    out = write_draft(args.article, args.lang, args.out, args.data)
+    print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml): review it, move it under "
+          f"{args.data / 'articles'}/ and run kg build")
     return 0
 
 
@@ -247,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "unchanged)")
     where.add_argument("--endpoint", metavar="URL",
                        help="query a remote SPARQL 1.1 endpoint instead (e.g. "
-                            "http://localhost:7878/query; parameters sent as a VALUES block)")
+                            "http://localhost:7878/query; parameters sent as a VALUES block; "
+                            "credentials, if it asks: KG_SPARQL_USER / KG_SPARQL_PASSWORD)")
 
     views = ["full", "actors", "ego", "facts"]
     p = _sub(subparsers, "graph",
@@ -313,11 +332,31 @@ def build_parser() -> argparse.ArgumentParser:
              "kg push http://localhost:3030/diplo/data            # Fuseki\n"
              "kg push http://localhost:7200/repositories/diplo/rdf-graphs/service  # GraphDB",
              _cmd_push)
-    p.add_argument("url", metavar="URL", help="Graph Store Protocol endpoint of the server")
+    p.add_argument("url", metavar="URL",
+                   help="Graph Store Protocol endpoint of the server (credentials, if it asks: "
+                        "KG_SPARQL_USER / KG_SPARQL_PASSWORD)")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"TriG or N-Quads file to upload (default: {DEFAULT_GRAPH})")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each request (default: 60)")
+    p = _sub(subparsers, "extract",
+             "Draft an annotation of a French or English news text (actors reconciled with "
+             "data/, events, proposals, hedges, speakers) into a new article folder to review; "
+             "or score the extractor against reviewed articles (--evaluate). Needs the "
+             "'extract' extra.",
+             "kg extract article.txt --lang fr -o drafts/003_mytext\n"
+             "kg extract --evaluate data/articles/*", _cmd_extract)
+    p.add_argument("article", nargs="?", type=Path, metavar="ARTICLE",
+                   help="UTF-8 text of the article")
+    p.add_argument("--lang", choices=["fr", "en"], help="language of the article")
+    p.add_argument("-o", "--out", type=Path, metavar="DRAFT",
+                   help="new folder for the draft; its name is the article id (default: "
+                        "drafts/NNN_<hash>); nothing existing is ever overwritten")
+    p.add_argument("--evaluate", nargs="+", type=Path, metavar="GOLD_DIR",
+                   help="article folders with reviewed annotations: print precision, recall, F1 "
+                        "and accuracies of drafts extracted from their texts")
+    p.add_argument("--data", type=Path, default=Path("data"),
+                   help="data folder to reconcile actors and things with (default: data)")
     p = _sub(subparsers, "bench",
              "Benchmark every stage (generate, read, compile, validate, exports, load, queries, "
              "networkx, HTML) on a synthetic corpus, on the rdflib and Oxigraph backends and "

@@ -104,6 +104,12 @@ class ServerConfig:
     max_concurrent: int = 4
     quiet: bool = False
 
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise InputError(f"--timeout must be a positive number of seconds, not {self.timeout}")
+        if self.max_rows < 1 or self.max_body < 1 or self.max_concurrent < 1:
+            raise InputError("--max-rows and the request limits must be at least 1")
+
 
 class HTTPError(Exception):
     """An error answer: status and a one-line reason for the client."""
@@ -575,6 +581,9 @@ def serve(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
     if announce:
         announce(f"serving {backend.label} at {server.url} (SPARQL endpoint {server.url}sparql); "
                  "Ctrl-C stops")
+        if host not in LOOPBACK_NAMES and not host.startswith("127."):
+            announce(f"warning: listening on {host}, not loopback: anyone who can reach this "
+                     "address can read the whole graph")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

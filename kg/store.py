@@ -441,22 +441,50 @@ def parse_graph_response(body: bytes, content_type: str) -> Graph:
     return graph
 
 
-def _opener() -> urllib.request.OpenerDirector:
+@dataclass(frozen=True)
+class Credentials:
+    """User and password for a server that asks for them (HTTP Basic or Digest, on a 401)."""
+
+    user: str
+    password: str = field(repr=False)
+
+
+def credentials_from_env(environ: Mapping[str, str]) -> Credentials | None:
+    """``KG_SPARQL_USER`` / ``KG_SPARQL_PASSWORD`` (never in a URL, where shells and server logs
+    would keep them)."""
+    user = environ.get("KG_SPARQL_USER")
+    if not user:
+        return None
+    return Credentials(user, environ.get("KG_SPARQL_PASSWORD", ""))
+
+
+def _opener(credentials: Credentials | None = None, url: str = "") -> urllib.request.OpenerDirector:
     """HTTP(S) only: no file:, ftp: or data: handlers (a redirect cannot reach them), no proxies
-    from the environment."""
+    from the environment; Basic or Digest authentication when the server asks and we have
+    credentials."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
-                    urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
-                    urllib.request.HTTPErrorProcessor(), urllib.request.UnknownHandler()):
+    handlers: list[urllib.request.BaseHandler] = [
+        urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+        urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(), urllib.request.UnknownHandler()]
+    if credentials is not None:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        parts = urllib.parse.urlsplit(url)
+        passwords.add_password(None, f"{parts.scheme}://{parts.netloc}/", credentials.user,
+                               credentials.password)  # this server only, any realm
+        handlers += [urllib.request.HTTPBasicAuthHandler(passwords),
+                     urllib.request.HTTPDigestAuthHandler(passwords)]
+    for handler in handlers:
         opener.add_handler(handler)
     return opener
 
 
-def _http(request: urllib.request.Request, timeout: float) -> tuple[int, str, bytes]:
+def _http(request: urllib.request.Request, timeout: float,
+          credentials: Credentials | None = None) -> tuple[int, str, bytes]:
     """Send a request; (status, content type, body). HTTP errors become KGError/InputError."""
     request.add_header("User-Agent", USER_AGENT)
     try:
-        with _opener().open(request, timeout=timeout) as response:
+        with _opener(credentials, request.full_url).open(request, timeout=timeout) as response:
             body = response.read(MAX_RESPONSE_BYTES + 1)
             if len(body) > MAX_RESPONSE_BYTES:
                 raise KGError(f"response larger than {MAX_RESPONSE_BYTES} bytes")
@@ -490,6 +518,7 @@ class RemoteBackend:
     """A SPARQL 1.1 Protocol query endpoint, e.g. ``http://localhost:7878/query``."""
 
     endpoint: str
+    credentials: Credentials | None = None
     label: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
@@ -511,7 +540,7 @@ class RemoteBackend:
             self.endpoint, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
                      "Accept": accept})
-        _, content_type, body = _http(request, timeout)
+        _, content_type, body = _http(request, timeout, self.credentials)
         if graph_form:
             graph = parse_graph_response(body, content_type)
             return QueryResult(form=form, variables=(), rows=(), boolean=None, graph=graph)
@@ -545,7 +574,8 @@ def _graphs_of(graph_file: Path) -> dict[str | None, list[ox.Triple]]:
     return graphs
 
 
-def push(graph_file: Path, store_url: str, timeout: float = HTTP_TIMEOUT) -> list[PushedGraph]:
+def push(graph_file: Path, store_url: str, timeout: float = HTTP_TIMEOUT,
+         credentials: Credentials | None = None) -> list[PushedGraph]:
     """Upload every graph of ``graph_file`` to a SPARQL 1.1 Graph Store Protocol endpoint.
 
     Each named graph is sent as ``PUT <store_url>?graph=<IRI>`` with an N-Triples body, which
@@ -568,7 +598,7 @@ def push(graph_file: Path, store_url: str, timeout: float = HTTP_TIMEOUT) -> lis
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         request = urllib.request.Request(target, data=body, method="PUT",
                                          headers={"Content-Type": "application/n-triples"})
-        status, _, _ = _http(request, timeout)
+        status, _, _ = _http(request, timeout, credentials)
         pushed.append(PushedGraph(name=name, triples=len(triples), status=status))
     return pushed
 
@@ -590,7 +620,7 @@ def parse_store_spec(spec: str) -> tuple[str, Path | None]:
     raise InputError(f"unknown store {spec!r} (one of: {', '.join(STORE_KINDS)})")
 
 
-def open_backend(spec: str, graph_file: Path) -> Backend:
+def open_backend(spec: str, graph_file: Path, credentials: Credentials | None = None) -> Backend:
     """The backend named by ``spec`` holding ``graph_file``.
 
     ``rdflib`` and ``oxigraph`` load the file into memory; ``oxigraph:PATH`` opens (or creates
@@ -598,7 +628,7 @@ def open_backend(spec: str, graph_file: Path) -> Backend:
     holds the data (``graph_file`` unused; see :func:`push`).
     """
     if spec.startswith(("http://", "https://")):
-        return RemoteBackend(spec)
+        return RemoteBackend(spec, credentials)
     kind, path = parse_store_spec(spec)
     if kind == "rdflib":
         return RdflibBackend(parse_rdf_dataset(graph_file))
@@ -638,12 +668,14 @@ def iter_named(backend: Backend, queries: Sequence[str]) -> Iterator[tuple[str, 
 
 __all__ = [
     "Backend",
+    "Credentials",
     "GraphSelection",
     "OxigraphBackend",
     "PushedGraph",
     "RdflibBackend",
     "RemoteBackend",
     "check_url",
+    "credentials_from_env",
     "disk_store_path",
     "load_oxigraph",
     "load_store",

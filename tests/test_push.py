@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import http.server
 import io
+import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -146,3 +149,54 @@ def test_kg_build_store_then_query_store_reuses_it(
     assert sorted(capsys.readouterr().out.splitlines()) == sorted(from_store.splitlines())
     assert main(["build", "--out", str(tmp_path / "x"), "--data", str(DATA), "--ontology",
                  str(ONTOLOGY), "--store", "rdflib"]) == 2
+
+
+class _GuardedStore(http.server.BaseHTTPRequestHandler):
+    """A Graph Store stub that wants HTTP Basic credentials (as Fuseki or GraphDB with security
+    on would); records what it accepted."""
+
+    accepted: list[tuple[str, int]] = []  # noqa: RUF012 - read by the test
+    expected = "Basic " + base64.b64encode(b"editor:s3cret").decode()
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Authorization") != self.expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="diplo"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.accepted.append((self.path, len(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def test_push_answers_a_basic_auth_challenge_with_env_credentials(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _GuardedStore.accepted = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GuardedStore)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/store"
+    try:
+        monkeypatch.delenv("KG_SPARQL_USER", raising=False)
+        assert main(["push", url, "--graph", str(GRAPH_FILE)]) == 2
+        assert "HTTP 401" in capsys.readouterr().err and _GuardedStore.accepted == []
+        monkeypatch.setenv("KG_SPARQL_USER", "editor")
+        monkeypatch.setenv("KG_SPARQL_PASSWORD", "s3cret")
+        assert main(["push", url, "--graph", str(GRAPH_FILE)]) == 0
+        assert len(_GuardedStore.accepted) == len(local_graphs(GRAPH_FILE))
+        assert "s3cret" not in capsys.readouterr().out
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_kg_serve_refuses_nonsense_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--max-rows", "0", "--graph", str(GRAPH_FILE)]) == 2
+    assert main(["serve", "--timeout", "-1", "--graph", str(GRAPH_FILE)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2
