@@ -6,10 +6,12 @@ How it measures:
 - The corpus comes from :mod:`kg.synth` (seeded), written like ``data/``, and goes through the
   real build path: strict YAML and texts -> compile -> validate -> store -> queries -> exports.
 - Each pipeline (our ``rdflib`` backend, our ``oxigraph`` backend, ``peer-rdflib``,
-  ``peer-oxigraph``) runs in a fresh Python subprocess per repetition, so memory and caches do
-  not leak between them. A stage's time is wall-clock (``time.perf_counter``); its peak RSS
-  is the process's high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) once the
-  stage is done, i.e. the peak of everything the pipeline held up to and including it.
+  ``peer-oxigraph``) runs in fresh Python subprocesses per repetition, so memory and caches do
+  not leak between them; ours in two, like ``kg build`` then ``kg query --store``: the build
+  stages, then loading the built N-Quads file into the backend and the queries.
+- A stage's time is wall-clock (``time.perf_counter``); its peak RSS is the process's
+  high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) once the stage is done, i.e.
+  the peak of everything that process held up to and including the stage.
 - Reported: median and min–max over the repetitions, and ratios rdflib/oxigraph (speed-up),
   peer-rdflib/peer-oxigraph, and ours/peer-oxigraph (our overhead over raw pyoxigraph).
 - pySHACL is skipped above ``--pyshacl-max`` triples (it takes ~1 s per 1,000 triples); the
@@ -21,6 +23,7 @@ Benchmarks print figures; nothing here asserts on a clock.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import resource
@@ -110,7 +113,6 @@ def _pipeline_ours(kind: str, work: Path, data: Path, ontology: Path, options: d
 
     from kg import shacl_sparql
     from kg.export import to_ntriples, to_turtle
-    from kg.store import load_store, open_backend
     from kg.validate import data_graph, load_shapes, validate_graph
 
     rec = _Recorder()
@@ -159,10 +161,23 @@ def _pipeline_ours(kind: str, work: Path, data: Path, ontology: Path, options: d
             row["bytes"] = len(render_html(shown, title=view_title(shown)))
         del graph, shown
     del dataset
+    if options.get("part", "all") == "build":
+        return _with_size(rec.rows, size)
+    rec.rows += _serve_part(kind, work, options, size)
+    return _with_size(rec.rows, size)
+
+
+def _serve_part(kind: str, work: Path, options: dict[str, Any], size: int
+                ) -> list[dict[str, Any]]:
+    """What ``kg query --store`` does: open the backend on the built file, run queries."""
+    from kg.store import load_store, open_backend
+
+    rec = _Recorder()
+    nquads = work / "graph.nq"
     if not nquads.is_file():
         rec.skip("load", "no N-Quads file yet (the oxigraph pipeline writes it)")
         return _with_size(rec.rows, size)
-    with rec.stage("load", "N-Quads file -> backend") as row:
+    with rec.stage("load", "N-Quads file -> backend"):
         backend = open_backend(kind, nquads)
     if kind == "oxigraph" and options["disk"]:
         store_dir = Path(tempfile.mkdtemp(prefix="oxigraph-store-", dir=work))
@@ -247,6 +262,8 @@ def worker_main(argv: list[str]) -> int:
     kind, work = job["pipeline"], Path(job["work"])
     if kind.startswith("peer-"):
         rows = _pipeline_peer(kind, work, job["options"])
+    elif job["options"].get("part") == "serve":
+        rows = _serve_part(kind, work, job["options"], int(job["size"]))
     else:
         rows = _pipeline_ours(kind, work, Path(job["data"]), Path(job["ontology"]),
                               job["options"])
@@ -324,15 +341,24 @@ def run_bench(options: BenchOptions, ontology: Path, progress: Callable[[str], N
                 order.insert(0, "oxigraph")
             for repetition in range(options.repeat):
                 for pipeline in order:
-                    progress(f"size {size}: {pipeline} (run {repetition + 1}/{options.repeat})")
-                    job = {"pipeline": pipeline, "work": str(work), "data": str(data),
-                           "ontology": str(ontology),
-                           "options": {"queries": options.queries, "timeout": options.timeout,
-                                       "pyshacl_max": options.pyshacl_max, "html": options.html,
-                                       "disk": options.disk}}
-                    for row in _run_worker(job):
-                        row.update(pipeline=pipeline, size_requested=size, repetition=repetition)
-                        raw.append(row)
+                    # ours: the build in one process, then load + queries in a fresh one (as
+                    # `kg build` then `kg query --store`); peers: one process
+                    parts = ("all",) if pipeline.startswith("peer-") else ("build", "serve")
+                    built_size = 0
+                    for part in parts:
+                        progress(f"size {size}: {pipeline} {part} "
+                                 f"(run {repetition + 1}/{options.repeat})")
+                        job = {"pipeline": pipeline, "work": str(work), "data": str(data),
+                               "ontology": str(ontology), "size": built_size,
+                               "options": {"queries": options.queries, "timeout": options.timeout,
+                                           "pyshacl_max": options.pyshacl_max,
+                                           "html": options.html, "disk": options.disk,
+                                           "part": part}}
+                        for row in _run_worker(job):
+                            row.update(pipeline=pipeline, size_requested=size,
+                                       repetition=repetition)
+                            built_size = int(row.get("size_triples", built_size))
+                            raw.append(row)
     results = aggregate(raw)
     return {"machine": info, "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "options": {"sizes": list(options.sizes), "repeat": options.repeat,
@@ -381,7 +407,25 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if a and b:
                 out.append({"stage": stage, "size_triples": size, "ratio": what,
                             "value": round(a / b, 2)})
-    return _dedupe(out)
+    return _dedupe(out) + growth(results)
+
+
+def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per stage and backend, from the smallest to the largest size: the exponent k of
+    time ~ size^k (1.0 = linear; fixed costs make it smaller at small sizes)."""
+    by_key: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for r in results:
+        if r["median_s"]:
+            by_key.setdefault((r["stage"], r["backend"]), []).append((r["size_triples"],
+                                                                      r["median_s"]))
+    out = []
+    for (stage, backend), points in sorted(by_key.items()):
+        (n1, t1), (n2, t2) = min(points), max(points)
+        if n2 > n1 and stage != "generate":
+            out.append({"stage": stage, "size_triples": n2,
+                        "ratio": f"growth exponent {backend} ({n1:,}->{n2:,}; 1 = linear)",
+                        "value": round(math.log(t2 / t1) / math.log(n2 / n1), 2)})
+    return out
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -421,7 +465,8 @@ def format_table(report: dict[str, Any]) -> str:
                      f"{r['note']} |")
     lines += ["", "| size (triples) | stage | ratio | value |", "|---:|---|---|---:|"]
     for r in sorted(report["ratios"], key=lambda r: (r["size_triples"], r["stage"], r["ratio"])):
-        lines.append(f"| {r['size_triples']:,} | {r['stage']} | {r['ratio']} | {r['value']}× |")
+        unit = "" if r["ratio"].startswith("growth") else "×"
+        lines.append(f"| {r['size_triples']:,} | {r['stage']} | {r['ratio']} | {r['value']}{unit} |")
     m = report["machine"]
     lines += ["", f"machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}, "
                   f"rdflib {m.get('rdflib')}, pyoxigraph {m.get('pyoxigraph')}; load average "
