@@ -414,7 +414,16 @@ def test_the_explorer_runs_a_named_query_in_chromium(server: SparqlServer) -> No
             assert page.locator(".yasr table tbody tr").count() == len(
                 json.loads(get(server, load_queries()["who-met-whom"].text)[2])["results"]["bindings"])
             headers = page.locator(".yasr table thead th").all_inner_texts()
-            assert any("actorA" in h for h in headers)
+            column = next(i for i, h in enumerate(headers) if "actorB" in h) + 1
+            cells = page.locator(f".yasr table tbody tr td:nth-child({column})")
+            header = page.locator(f".yasr table thead th:nth-child({column})")
+            for direction in ("ascending", "descending"):  # the table sorts on a header click
+                header.click()
+                page.wait_for_selector(
+                    f".yasr table thead th:nth-child({column})[aria-sort={direction}]")
+                values = cells.all_inner_texts()
+                assert values == sorted(values, reverse=direction == "descending")
+                assert len(set(values)) > 1
             page.select_option("#named", "fact-graph")
             page.click(".yasqe_queryButton")
             page.wait_for_selector("#graph:not([hidden])", timeout=15_000)
