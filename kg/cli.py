@@ -198,24 +198,6 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------------------- extract
-
-
-def _cmd_extract(args: argparse.Namespace) -> int:
-    from kg.errors import InputError
-    from kg.extract import evaluate, format_scores, write_draft
-
-    if args.evaluate:
-        sys.stdout.write(format_scores(evaluate(args.evaluate, args.data)))
-        return 0
-    if args.article is None or args.lang is None:
-        raise InputError("give ARTICLE and --lang fr|en, or --evaluate GOLD_DIR...")
-    out = write_draft(args.article, args.lang, args.out, args.data)
-    print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml): review it, move it under "
-          f"{args.data / 'articles'}/ and run kg build")
-    return 0
-
-
 # ---------------------------------------------------------------------------- parser
 
 
@@ -357,24 +339,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"TriG or N-Quads file to upload (default: {DEFAULT_GRAPH})")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each request (default: 60)")
-    p = _sub(subparsers, "extract",
-             "Draft an annotation of a French or English news text (actors reconciled with "
-             "data/, events, proposals, hedges, speakers) into a new article folder to review; "
-             "or score the extractor against reviewed articles (--evaluate). Needs the "
-             "'extract' extra.",
-             "kg extract article.txt --lang fr -o drafts/003_mytext\n"
-             "kg extract --evaluate data/articles/*", _cmd_extract)
-    p.add_argument("article", nargs="?", type=Path, metavar="ARTICLE",
-                   help="UTF-8 text of the article")
-    p.add_argument("--lang", choices=["fr", "en"], help="language of the article")
-    p.add_argument("-o", "--out", type=Path, metavar="DRAFT",
-                   help="new folder for the draft; its name is the article id (default: "
-                        "drafts/NNN_<hash>); nothing existing is ever overwritten")
-    p.add_argument("--evaluate", nargs="+", type=Path, metavar="GOLD_DIR",
-                   help="article folders with reviewed annotations: print precision, recall, F1 "
-                        "and accuracies of drafts extracted from their texts")
-    p.add_argument("--data", type=Path, default=Path("data"),
-                   help="data folder to reconcile actors and things with (default: data)")
     p = _sub(subparsers, "extract",
              "Draft an annotation of a French or English news text (actors reconciled with "
              "data/, events, proposals, hedges, speakers) into a new article folder to review; "
