@@ -46,6 +46,23 @@ def _graph_page(view_name: str) -> Callable[[BuiltGraph], str]:
 PRODUCTS.update({f"graph-{view}.html": _graph_page(view) for view in ("full", "actors", "facts")})
 
 
+def _ontology_doc(built: BuiltGraph) -> str:
+    """exports/ontology.html: the ontology documentation (kg.docs), imported on use."""
+    from kg.docs import render_ontology_html
+
+    return render_ontology_html(built.ontology)
+
+
+def _ontology_diagram(built: BuiltGraph) -> str:
+    """exports/ontology-diagram.svg: the core classes (kg.docs), imported on use."""
+    from kg.docs import render_diagram_svg
+
+    return render_diagram_svg(built.ontology)
+
+
+PRODUCTS.update({"ontology.html": _ontology_doc, "ontology-diagram.svg": _ontology_diagram})
+
+
 def build_graph(data_dir: Path, ontology_dir: Path,
                 extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
     """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
