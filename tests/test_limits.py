@@ -230,3 +230,60 @@ def test_deeply_nested_sparql_is_a_clean_error(query: str) -> None:
     with pytest.raises(InputError, match="nested too deeply"):
         check_query(query)
     assert time.monotonic() - start < QUICK
+
+
+# ---------------------------------------------------------------------------- YAML via kg build
+
+COERCIBLE = ["NO", "on", "yes", "12:30", "2023-09-12", "0x1F", "1e3", "0o17", ".inf", "~", "null"]
+
+
+def test_yaml_1_1_lookalikes_survive_kg_build_as_text(data_copy: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """NO stays "NO" (not False), 12:30 stays "12:30" (not 750), 2023-09-12 stays text, ..."""
+    from kg.cli import main
+    from tests.conftest import ONTOLOGY
+
+    entities = data_copy / "entities.yaml"
+    text = entities.read_text(encoding="utf-8")
+    old = "    aliases: {fr: [Kim], en: [Kim]}\n    wikidata: Q56226\n"
+    assert old in text
+    entities.write_text(text.replace(old, "    aliases: {fr: [Kim], en: [Kim, " + ", ".join(COERCIBLE)
+                                     + "]}\n    wikidata: Q56226\n"), encoding="utf-8")
+    out = tmp_path / "exports"
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    ntriples = (out / "diplo-kg.nt").read_text(encoding="utf-8")
+    kim = "<https://w3id.org/diplo-kg/id/actor/kim-jong-un> <http://www.w3.org/2004/02/skos/core#altLabel>"
+    for value in COERCIBLE:
+        assert f'{kim} "{value}"@en .' in ntriples, value
+
+
+@pytest.mark.parametrize(("edit", "problem", "line_text"), [
+    (("    wikidata: Q56226\n", "    wikidata: Q56226\n    wikidata: Q1\n"),
+     "duplicate key 'wikidata' (first on line", "    wikidata: Q1\n"),
+    (("  - id: kim-jong-un\n", "  - id: &kim kim-jong-un\n"),
+     "YAML anchors and aliases are not allowed", "  - id: &kim kim-jong-un\n"),
+    (("    wikidata: Q56226\n", "    wikidata: !!python/name:os.system Q56226\n"),
+     "YAML tags are not allowed", "    wikidata: !!python/name:os.system Q56226\n"),
+    (("    wikidata: Q56226\n", '    wikidata: "Q56226\\u0000"\n'),
+     "character U+0000 is not allowed in a value", '    wikidata: "Q56226\\u0000"\n'),
+], ids=["duplicate-key", "anchor", "python-tag", "escaped-nul"])
+def test_hostile_yaml_stops_kg_build_with_the_line(
+        data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        edit: tuple[str, str], problem: str, line_text: str) -> None:
+    from kg.cli import main
+    from tests.conftest import ONTOLOGY
+
+    entities = data_copy / "entities.yaml"
+    text = entities.read_text(encoding="utf-8")
+    assert edit[0] in text
+    text = text.replace(edit[0], edit[1], 1)
+    entities.write_text(text, encoding="utf-8")
+    line = text[: text.index(line_text)].count("\n") + 1
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "exports")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{entities}:{line}:" in err and problem in err, err
+    assert not (tmp_path / "exports").exists()
