@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import stat
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -66,6 +69,8 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 _CHECK_EVERY = 4096  # quads between two looks at the clock
+_XSD_STRING = str(XSD.string)
+_XSD_BOOLEAN = str(XSD.boolean)
 
 
 def format_for(path: Path) -> ox.RdfFormat:
@@ -74,6 +79,21 @@ def format_for(path: Path) -> ox.RdfFormat:
         known = ", ".join(sorted(FORMATS))
         raise InputError(f"unsupported RDF file type {path.suffix!r} (one of {known})", path=path)
     return fmt
+
+
+class _IllTypedLiteralFilter(logging.Filter):
+    """Drops rdflib's "Failed to convert Literal lexical form" records: each carries a full
+    traceback (``"abc"^^xsd:integer``, a 5,000-digit integer, bad XML in rdf:XMLLiteral...).
+    An ill-typed literal is valid RDF; rdflib keeps it (``ill_typed``) and SHACL's
+    ``sh:datatype`` reports it, so the log line is only noise on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+@cache
+def _quiet_ill_typed_literals() -> None:
+    logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralFilter())
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) -> RDFNode:
@@ -85,8 +105,13 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) 
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        if datatype == str(XSD.string):
+        if datatype == _XSD_STRING:
             return Literal(term.value)
+        _quiet_ill_typed_literals()
+        if datatype == _XSD_BOOLEAN:  # rdflib warns (UserWarning) on a "weird boolean"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return Literal(term.value, datatype=URIRef(datatype))
         return Literal(term.value, datatype=URIRef(datatype))
     raise InputError(f"unsupported RDF term {term!r}")
 

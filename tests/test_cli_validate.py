@@ -152,3 +152,20 @@ def test_w3c_positive_syntax_files_validate_in_one_call(
     code, out, err = validate(capsys, *positives)
     assert (code, err) == (0, ""), err
     assert "conforms" in out
+
+
+def test_ill_typed_literals_print_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Regression: rdflib logged a full traceback for each literal it could not convert
+    ("abc"^^xsd:integer, a 6,000-digit integer past Python's int limit, bad rdf:XMLLiteral)
+    and warned on a "weird boolean". Ill-typed literals are valid RDF: no noise, exit 0."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    values = [("1" * 6000, f"{xsd}integer"), ("abc", f"{xsd}integer"), ("x", f"{xsd}boolean"),
+              ("99999-01-01", f"{xsd}date"), ("<a>", f"{rdf}XMLLiteral"), ("<a", f"{rdf}HTML")]
+    path = tmp_path / "typed.nt"
+    path.write_text("".join(f'<http://a/s> <http://a/p> "{v}"^^<{t}> .\n' for v, t in values),
+                    encoding="utf-8")
+    code, _out, err = validate(capsys, path)
+    assert (code, err) == (0, "")
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
