@@ -57,7 +57,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 MAX_RDF_BYTES = DEFAULT_LIMITS.max_bytes
 
-#: file suffix -> pyoxigraph format
+#: file suffix -> pyoxigraph format, for every loader (also the Oxigraph store's)
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -65,20 +65,32 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
 }
+#: what :func:`parse_quads` reads: JSON-LD too, but only here, behind the nesting check
+#: (handed straight to Oxigraph, 10,000 nested objects crash the process)
+READ_FORMATS: dict[str, ox.RdfFormat] = {**FORMATS, ".jsonld": ox.RdfFormat.JSON_LD}
 
 _CHECK_EVERY = 4096  # quads between two looks at the clock
 _XSD_STRING = str(XSD.string)
 _XSD_BOOLEAN = str(XSD.boolean)
 
 
-def format_for(path: Path) -> ox.RdfFormat:
-    fmt = FORMATS.get(path.suffix.lower())
+def format_for(path: Path, formats: dict[str, ox.RdfFormat] = FORMATS) -> ox.RdfFormat:
+    fmt = formats.get(path.suffix.lower())
     if fmt is None:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join(sorted(formats))
         raise InputError(f"unsupported RDF file type {path.suffix!r} (one of {known})", path=path)
     return fmt
+
+
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of ``path`` once the checks that must come before Oxigraph pass (size, XML
+    entity expansion and depth, JSON nesting): for loaders that hand a file to Oxigraph
+    directly (``store.load(check_file(p), format=format_for(p))``)."""
+    fmt = format_for(path, READ_FORMATS)
+    payload = read_bytes(path, limits.max_bytes)
+    _precheck(payload, fmt, path, limits)
+    return payload
 
 
 class _IllTypedLiteralFilter(logging.Filter):
@@ -225,6 +237,15 @@ def _blank_depth(edges: dict[str, list[str]]) -> int:
     return max(depth.values(), default=0)
 
 
+def _precheck(payload: bytes, fmt: ox.RdfFormat, path: Path | str, limits: Limits) -> None:
+    if len(payload) > limits.max_bytes:
+        raise InputError(f"file larger than {limits.max_bytes} bytes", path=path)
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_xml(payload, path, limits)
+    elif fmt == ox.RdfFormat.JSON_LD:
+        _check_json(payload, path, limits)
+
+
 # ---------------------------------------------------------------------------- parsing
 
 _OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
@@ -259,14 +280,9 @@ def parse_quads(path: Path, *, base_iri: str | None = None,
     """Every quad of ``path`` (or of ``data``, parsed as ``path``'s format), strictly and within
     ``limits``; any problem is an InputError naming the file. Consume it fully: the depth limit
     is checked once the last quad is read."""
-    fmt = format_for(path)
+    fmt = format_for(path, READ_FORMATS)
     payload = read_bytes(path, limits.max_bytes) if data is None else data
-    if len(payload) > limits.max_bytes:
-        raise InputError(f"file larger than {limits.max_bytes} bytes", path=path)
-    if fmt == ox.RdfFormat.RDF_XML:
-        _check_xml(payload, path, limits)
-    elif fmt == ox.RdfFormat.JSON_LD:
-        _check_json(payload, path, limits)
+    _precheck(payload, fmt, path, limits)
     deadline = time.monotonic() + limits.max_seconds
     nested: dict[str, list[str]] = {}
     rest = str(RDF.rest)
@@ -362,5 +378,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
-__all__ = ["DEFAULT_LIMITS", "RDF", "Limits", "atomic_write", "format_for", "parse_quads",
-           "parse_rdf_dataset", "parse_rdf_file", "read_bytes", "stage_file", "to_rdflib"]
+__all__ = ["DEFAULT_LIMITS", "FORMATS", "RDF", "READ_FORMATS", "Limits", "atomic_write",
+           "check_file", "format_for", "parse_quads", "parse_rdf_dataset", "parse_rdf_file",
+           "read_bytes", "stage_file", "to_rdflib"]

@@ -27,7 +27,7 @@ from kg.cli import main
 from kg.compile import compile_corpus, load_ontology
 from kg.corpus import read_corpus
 from kg.errors import KGError
-from kg.rdfio import FORMATS, parse_rdf_dataset
+from kg.rdfio import READ_FORMATS, parse_rdf_dataset
 from kg.validate import ValidationReport
 from kg.yamlsafe import load_yaml
 from tests.conftest import DATA, ONTOLOGY, ROOT, SEED, W3C
@@ -61,7 +61,7 @@ def _rdf_seeds() -> list[tuple[str, bytes]]:
     if RDF11.is_dir():
         for folder in ("rdf-turtle", "rdf-trig", "rdf-n-triples", "rdf-n-quads"):
             for path in sorted((RDF11 / folder).iterdir()):
-                if path.suffix in FORMATS and path.stat().st_size < 4_000:
+                if path.suffix in READ_FORMATS and path.stat().st_size < 4_000:
                     seeds.append((path.suffix, path.read_bytes()))
     return seeds
 
@@ -118,7 +118,7 @@ def test_mutated_rdf_parses_or_fails_cleanly(scratch: Path, data: st.DataObject)
     suffix, seed = data.draw(st.sampled_from(RDF_SEEDS), label="seed")
     content = data.draw(mutated(seed), label="content")
     # read as its own format most of the time, as any other format otherwise
-    suffix = data.draw(st.sampled_from([suffix] * 3 + sorted(FORMATS)), label="suffix")
+    suffix = data.draw(st.sampled_from([suffix] * 3 + sorted(READ_FORMATS)), label="suffix")
     path = scratch / f"input{suffix}"
     path.write_bytes(content)
     try:

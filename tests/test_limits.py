@@ -16,7 +16,7 @@ import pytest
 
 from kg.errors import EXIT_BAD_INPUT, InputError
 from kg.query import check_query
-from kg.rdfio import DEFAULT_LIMITS, Limits, parse_quads, parse_rdf_dataset, read_bytes
+from kg.rdfio import DEFAULT_LIMITS, Limits, check_file, parse_quads, parse_rdf_dataset, read_bytes
 from kg.yamlsafe import MAX_YAML_DEPTH, load_yaml
 
 PREFIX = b"@prefix : <http://example.org/> .\n"
@@ -157,6 +157,17 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     """Oxigraph expands internal XML entities: 10 levels would be 10 GB (the OOM killer)."""
     error = refused(write(tmp_path, "lol.rdf", billion_laughs(10)), "refers to another entity")
     assert error.line == 4
+
+
+def test_check_file_guards_loaders_that_hand_files_to_oxigraph(tmp_path: Path) -> None:
+    """``check_file`` is the gate for code that calls ``Store.load`` itself (kg/store.py):
+    the same refusals as the parser, before Oxigraph sees a byte."""
+    with pytest.raises(InputError, match="refers to another entity"):
+        check_file(write(tmp_path, "lol.rdf", billion_laughs(10)))
+    deep = b'{"@id": "http://example.org/a", "http://example.org/p": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    with pytest.raises(InputError, match="JSON nested deeper"):
+        check_file(write(tmp_path, "deep.jsonld", deep))
+    assert check_file(write(tmp_path, "ok.nt", b"<http://a/s> <http://a/p> <http://a/o> .\n"))
 
 
 def test_flat_entity_expansion_is_bounded(tmp_path: Path) -> None:
