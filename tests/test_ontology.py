@@ -212,3 +212,10 @@ def test_plover_modes_are_modes_and_contexts_are_concepts(onto: Graph) -> None:
     assert modes == {"visit", "third-party", "assist"}
     contexts = {c for c in onto.objects(None, DKG.context)}
     assert contexts and all((c, SKOS.inScheme, DKV.context) in onto for c in contexts)
+
+
+@pytest.mark.parametrize("cls, code", [(DKG.Visit, "042"), (DKG.Visit, "043"), (DKG.Negotiation, "046"),
+                                       (DKG.PublicStatement, "010"), (DKG.JointMilitaryExercise, "062"),
+                                       (DKG.DiplomaticRecognition, "054"), (DKG.InternationalSupport, "051")])
+def test_event_classes_point_to_their_cameo_codes(onto: Graph, cls: URIRef, code: str) -> None:
+    assert (cls, SKOS.relatedMatch, DKV[f"cameo-{code}"]) in onto
