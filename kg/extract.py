@@ -322,7 +322,7 @@ class _Extractor:
         self.speakers: list[str] = []
         self.source_types: dict[str, str] = dict(knowledge.source_types)
         self.state_of: dict[str, str] = dict(knowledge.state_of)
-        self.tag = slug(article_id.split("_")[-1])[:6]
+        self.tag = slug(article_id.split("_")[-1])[:6].strip("-")
         self.sentences = split_sentences(text)
         self._re = functools.cache(lambda p: re.compile(p, re.I))
 
@@ -461,7 +461,11 @@ class _Extractor:
         return self._re(pattern)  # type: ignore[no-any-return]
 
     def new_id(self, base: str) -> str:
+        """A fresh thing id: readable words + the article's tag, so that drafts of different
+        articles never mint the same id (``kg build`` refuses a redefined id)."""
         base = slug(base)[:60].strip("-")
+        if not base.endswith(self.tag):
+            base = f"{base}-{self.tag}"
         ident, n = base, 1
         while ident in self.used_ids:
             n += 1
@@ -962,7 +966,7 @@ class _Extractor:
         delegation = next((e["id"] for e in self.draft.entities if e.get("type") == "Delegation"),
                           None)
         if delegation is None:
-            delegation = self.new_id(f"delegation-{state or 'x'}-{self.tag}")
+            delegation = self.new_id(f"delegation-{state or 'x'}")
             entry: dict[str, Any] = {"id": delegation, "type": "Delegation",
                                      "label": {"fr": "délégation", "en": "delegation"},
                                      "_review": "delegation named by the text: check its label"}
