@@ -1516,6 +1516,8 @@ def format_scores(results: Sequence[ArticleScores]) -> str:
     lines = [header, "-" * len(header)]
 
     def prf(score: Score) -> str:
+        if score.tp + score.fp + score.fn == 0:
+            return "n/a (none)"
         return f"{score.precision:.2f}/{score.recall:.2f}/{score.f1:.2f}"
 
     for row in rows:
@@ -1524,6 +1526,10 @@ def format_scores(results: Sequence[ArticleScores]) -> str:
                      f"{row.claims_paired.correct:>3}/{row.claims_paired.total:<3} "
                      f"{row.certainty.value:>9.2f} {row.attribution.value:>8.2f} "
                      f"{row.basis.value:>6.2f} {row.not_a_fact.f1:>9.2f}")
+    last = rows[-1]
+    lines.append("counts (tp/fp/fn): " + ", ".join(
+        f"{name} {getattr(last, name).tp}/{getattr(last, name).fp}/{getattr(last, name).fn}"
+        for name in ("entities", "events", "proposals", "legs")))
     lines.append("claims: gold claims paired with a draft claim (same sentence, overlapping quote); "
                  "certainty/speaker/basis: accuracy on the pairs; hedged F1: not-a-fact detection.")
     return "\n".join(lines) + "\n"

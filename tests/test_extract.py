@@ -86,14 +86,15 @@ def test_french_snippet_actors_hedges_speakers_and_it_compiles(
         knowledge: kg.extract.Knowledge, data_copy: Path) -> None:
     draft = extract_draft(FRENCH, "fr", "950_unseen_fr", knowledge)
     # actors and places, reconciled with data/: Pyongyang after "à" is the city
-    assert {"kim-jong-un", "pyongyang", "kcna", "kremlin", "north-korea", "russia"} <= _ids(draft)
-    lavrov = next(e for e in draft.entities if e["id"] == "serguei-lavrov")
-    assert lavrov["type"] == "Minister"
+    # "Sergueï Lavrov" is reconciled with the actor article 003 defines (same id, no new entity)
+    assert {"kim-jong-un", "pyongyang", "kcna", "kremlin", "north-korea", "russia",
+            "sergei-lavrov"} <= _ids(draft)
+    assert not any(e["id"].startswith("serguei") for e in draft.entities)
     # events with their participants
     types = {t.type for t in draft.things}
     assert {"Arrival", "Meeting", "JointMilitaryExercise"} <= types
     meeting = next(t for t in draft.things if t.type == "Meeting")
-    assert set(meeting.props["participant"]) == {"kim-jong-un", "serguei-lavrov"}
+    assert set(meeting.props["participant"]) == {"kim-jong-un", "sergei-lavrov"}
     # hedges: the cue as written, its certainty, its scope (the clause, not the sentence)
     exercises = _claim(draft, "pourraient organiser")
     assert (exercises.hedge_cue, exercises.certainty) == ("pourraient", "possible")
@@ -197,17 +198,17 @@ def test_usage_without_article_or_gold_is_exit_2(capsys: pytest.CaptureFixture[s
     assert "--evaluate" in capsys.readouterr().err
 
 
-#: measured on the three gold articles (2026-11-23): entities F1 0.93, events F1 0.79,
-#: proposals F1 1.00, legs F1 1.00, certainty 0.94, speaker 0.94, basis 0.91, hedged F1 0.93.
-#: Floors sit a little below so a regression cannot pass silently.
-FLOORS = {"entities": 0.88, "events": 0.72, "proposals": 0.95, "legs": 0.95}
-ACCURACY_FLOORS = {"certainty": 0.88, "attribution": 0.88, "basis": 0.85}
+#: measured on the four gold articles (2026-11-23; 003 is held out): entities F1 0.91, events
+#: F1 0.77, proposals F1 1.00, legs F1 1.00, certainty 0.94, speaker 0.92, basis 0.88, hedged
+#: F1 0.93. Floors sit a little below so a regression cannot pass silently.
+FLOORS = {"entities": 0.87, "events": 0.72, "proposals": 0.95, "legs": 0.95}
+ACCURACY_FLOORS = {"certainty": 0.88, "attribution": 0.86, "basis": 0.82}
 
 
 @needs_spacy
 def test_evaluation_floor(capsys: pytest.CaptureFixture[str]) -> None:
     gold = sorted(p for p in (DATA / "articles").iterdir() if (p / "annotation.yaml").is_file())
-    assert len(gold) >= 3
+    assert len(gold) >= 4
     results = evaluate(gold, DATA)
     total = results[0]
     for row in results[1:]:
