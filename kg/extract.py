@@ -1173,10 +1173,14 @@ def render_annotation(draft: Draft) -> str:
         lines.append("")
     lines.append("claims:")
     current = -1
+    sentences = split_sentences(draft.text)
     for claim in draft.claims:
         if claim.sentence != current:
             current = claim.sentence
-            lines.append(f"  # sentence {current}")
+            span = sentences[current]
+            words = " ".join(draft.text[span.begin:span.end].split())
+            lines.append(f"  # sentence {current} [{span.begin}, {span.end}): "
+                         f"{words[:70]}{'…' if len(words) > 70 else ''}")
         lines.append(f"  - id: {_q(claim.id)}")
         lines.append(f"    quote: {_q(claim.quote)}")
         lines.append(f"    about: {_flow(claim.about)}")
