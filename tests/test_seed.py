@@ -163,7 +163,7 @@ def test_adding_an_article_reuses_actors_and_merges(data_copy: Path) -> None:
     union = union_graph(built.dataset)
     summit = DKR["event/kim-putin-summit-2023"]
     articles = {union.value(c, DKG.inArticle) for c in union.subjects(DKG.about, summit)}
-    assert articles == {DKR[f"article/{SEED_ID}"], DKR[f"article/{fixture.name}"]}
+    assert {DKR[f"article/{SEED_ID}"], DKR[f"article/{fixture.name}"]} <= articles
     # the same actors are the same IRIs: no second Russia, no second spokesperson
     russias = {s for s in union.subjects(RDF.type, DKG.State)
                if "Russie" in {str(label) for label in union.objects(s, None)}}
@@ -174,4 +174,4 @@ def test_adding_an_article_reuses_actors_and_merges(data_copy: Path) -> None:
     assert DKR["actor/kremlin-spokesperson"] in speakers
     # one narrator per article, never shared
     narrators = set(union.subjects(RDF.type, DKG.Journalist))
-    assert len(narrators) == 2
+    assert len(narrators) == len(list((data_copy / "articles").iterdir()))
