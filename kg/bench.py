@@ -199,8 +199,9 @@ def _store_ntriples(store: Any) -> bytes:
     union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                         use_default_graph_as_union=True)
     text = union.serialize(format=ox.RdfFormat.N_TRIPLES)
-    return ("\n".join(sorted({line for line in text.decode("utf-8").splitlines() if line}))
-            + "\n").encode("utf-8")
+    lines = set(text.split(b"\n"))  # UTF-8 byte order is code point order: same as str sort
+    lines.discard(b"")
+    return b"\n".join(sorted(lines)) + b"\n"
 
 
 def _ntriples_to_turtle(ntriples: bytes) -> bytes:
