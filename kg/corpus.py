@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from kg.rdfio import read_bytes
 from kg.yamlsafe import Node, load_yaml
 
 MAX_ARTICLE_BYTES = 1_000_000
@@ -54,12 +55,7 @@ def _expect_mapping(value: Any, path: Path) -> Node:
 
 def read_text(path: Path) -> str:
     """The article text, exactly as stored (UTF-8, no newline translation)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None
-    if len(raw) > MAX_ARTICLE_BYTES:
-        raise InputError(f"article larger than {MAX_ARTICLE_BYTES} bytes", path=path)
+    raw = read_bytes(path, MAX_ARTICLE_BYTES)  # regular files only: a FIFO must not hang
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -44,7 +44,8 @@ def to_trig(dataset: Dataset) -> str:
         body: list[str] = []
         for line in single.serialize(format="turtle").splitlines():
             (prefixes.add(line) if line.startswith("@prefix") else body.append(line))
-        inner = "\n".join(("    " + line) if line else "" for line in body).strip("\n")
+        # no indentation: it would add spaces inside multi-line literals (the article text)
+        inner = "\n".join(body).strip("\n")
         blocks.append(f"<{graph.identifier}> {{\n{inner}\n}}\n")
     return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 

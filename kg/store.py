@@ -40,7 +40,7 @@ from rdflib.term import Node
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
 from kg.query import QueryResult, check_query, run_query
-from kg.rdfio import format_for, parse_rdf_dataset, read_bytes, to_rdflib
+from kg.rdfio import check_file, format_for, parse_quads, parse_rdf_dataset, read_bytes, to_rdflib
 
 STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
 SOURCE_MARKER = "kg-source.json"
@@ -311,11 +311,14 @@ def load_oxigraph(graph_file: Path, path: Path | None = None) -> ox.Store:
 
 
 def _load_into(store: ox.Store, graph_file: Path, *, bulk: bool) -> None:
+    # through the gate first: size, XML entity expansion and nesting are checked before
+    # Oxigraph sees the bytes (a 597-byte entity bomb otherwise aborts the process)
+    data = check_file(graph_file)
     try:
         if bulk:
-            store.bulk_load(path=str(graph_file), format=format_for(graph_file))
+            store.bulk_load(input=data, format=format_for(graph_file))
         else:
-            store.load(path=str(graph_file), format=format_for(graph_file))
+            store.load(input=data, format=format_for(graph_file))
     except SyntaxError as exc:
         raise InputError(f"invalid syntax: {str(exc).splitlines()[0]}", path=graph_file) from None
     except OSError as exc:
@@ -563,10 +566,9 @@ class PushedGraph:
 
 
 def _graphs_of(graph_file: Path) -> dict[str | None, list[ox.Triple]]:
-    fmt = format_for(graph_file)
     graphs: dict[str | None, list[ox.Triple]] = {}
     try:
-        for quad in ox.parse(read_bytes(graph_file), format=fmt):
+        for quad in parse_quads(graph_file):
             name = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
             graphs.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
     except SyntaxError as exc:

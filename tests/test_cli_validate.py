@@ -24,12 +24,6 @@ def validate(capsys: pytest.CaptureFixture[str], *files: Path) -> tuple[int, str
     return code, out, err
 
 
-#: kg/export.py to_trig indents every line of each graph's Turtle by 4 spaces, including the
-#: lines inside multi-line literals: the article text (nif:isString) gains spaces after each
-#: newline, so AnchorShape finds the offsets no longer select the quotes. Remove the mark when
-#: fixed (strict: the test then passes and the xfail fails).
-TRIG_INDENT_BUG = pytest.mark.xfail(strict=True, reason="BUG: to_trig indents inside multi-line "
-                                    "literals (article text corrupted in diplo-kg.trig)")
 
 
 def test_export_formats_validate_in_one_call(built: BuiltGraph, tmp_path: Path,
@@ -46,7 +40,6 @@ def test_export_formats_validate_in_one_call(built: BuiltGraph, tmp_path: Path,
     assert "conforms" in out
 
 
-@TRIG_INDENT_BUG
 def test_trig_export_validates(built: BuiltGraph, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "diplo-kg.trig"
