@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only these pipelines (repeatable; default: all four)")
     p.add_argument("--queries", default="all", metavar="all|none|NAME,...",
                    help="competency queries to time besides the three peer queries "
-                        "(default: all named queries without parameters)")
+                        "(default: all named queries, run without parameters)")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="time limit per query in seconds (default: 120)")
     p.add_argument("--pyshacl-max", type=int, default=30_000, metavar="N",
