@@ -82,20 +82,9 @@ def _read_query_file(path: Path) -> str:
                          path=path) from None
 
 
-def _query_backend(args: argparse.Namespace) -> Callable[..., object]:
-    """The function that runs a vetted query: (sparql, bindings, timeout) -> QueryResult.
-
-    --endpoint URL queries a remote SPARQL server; --store rdflib|oxigraph[:PATH] picks the
-    embedded store (kg.store.open_backend; rdflib by default).
-    """
-    from kg.store import credentials_from_env, open_backend
-
-    backend = open_backend(args.endpoint or args.store, args.graph, credentials_from_env(os.environ))
-    return lambda sparql, bindings, timeout: backend.query(sparql, bindings, timeout)
-
-
 def _cmd_query(args: argparse.Namespace) -> int:
     from kg.query import build_request, format_result, list_queries_text
+    from kg.store import credentials_from_env, open_backend
 
     if args.list:
         sys.stdout.write(list_queries_text())
@@ -103,7 +92,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
     request = build_request(
         name=args.name, expression=args.expression, params=args.param or (),
         file_text=_read_query_file(args.file) if args.file else None, file_name=str(args.file))
-    result = _query_backend(args)(request.sparql, request.bindings, args.timeout)
+    # --endpoint URL: a remote SPARQL server; --store rdflib|oxigraph[:PATH]: an embedded store
+    backend = open_backend(args.endpoint or args.store, args.graph,
+                           credentials_from_env(os.environ))
+    result = backend.query(request.sparql, request.bindings, args.timeout)
     sys.stdout.write(format_result(result, args.format))  # type: ignore[arg-type]
     return 0
 
