@@ -24,7 +24,7 @@ import json
 import multiprocessing
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -330,10 +330,11 @@ def _materialise(result: Any, form: str) -> tuple[Any, ...]:
     return (form, variables, rows, None, None)
 
 
-def _child(dataset: Dataset, query: Query, form: str, bindings: Mapping[str, Node],
-           conn: Any) -> None:  # pragma: no cover - runs in the forked process
+def _child(work: Callable[[], Any], conn: Any) -> None:  # pragma: no cover - forked process
     try:
-        payload: tuple[Any, ...] = ("ok", _evaluate(dataset, query, form, bindings))
+        payload: tuple[Any, ...] = ("ok", work())
+    except KGError as exc:
+        payload = ("kgerror", type(exc).__name__, exc.message)
     except BaseException as exc:
         message = str(exc).splitlines()[0] if str(exc) else ""
         payload = ("error", type(exc).__name__, message)
@@ -341,6 +342,42 @@ def _child(dataset: Dataset, query: Query, form: str, bindings: Mapping[str, Nod
         conn.send(payload)
     finally:
         conn.close()
+
+
+def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
+    """Run ``work()`` in a forked child and return its (picklable) result. Past ``timeout``
+    seconds the child is killed and QueryTimeout raised: the work really stops (a thread could
+    not be stopped). Used by every embedded backend."""
+    if not timeout > 0:
+        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return work()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(work, send), daemon=True, name="kg-query")
+    process.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s "
+                               "(raise it with --timeout)")
+        try:
+            message = receive.recv()
+        except EOFError:
+            process.join(1)
+            raise KGError(f"query process died (exit code {process.exitcode})") from None
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        process.close()
+    if message[0] == "kgerror":
+        error_type = InputError if message[1] == "InputError" else KGError
+        raise error_type(message[2])
+    if message[0] == "error":
+        raise KGError(f"query failed: {message[1]}: {message[2]}")
+    return message[1]
 
 
 def _result_from(data: tuple[Any, ...]) -> QueryResult:
@@ -368,32 +405,7 @@ def run_query(dataset: Dataset, sparql: str, bindings: Mapping[str, Node] | None
     for key, value in bound.items():
         if not isinstance(value, URIRef | Literal | BNode):
             raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
-        return _result_from(_evaluate(dataset, query, form, bound))
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(dataset, query, form, bound, send),
-                              daemon=True, name="kg-query")
-    process.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s "
-                               "(raise it with --timeout)")
-        try:
-            message = receive.recv()
-        except EOFError:
-            process.join(1)
-            raise KGError(f"query process died (exit code {process.exitcode})") from None
-    finally:
-        receive.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-        process.close()
-    if message[0] == "error":
-        raise KGError(f"query failed: {message[1]}: {message[2]}")
-    return _result_from(message[1])
+    return _result_from(run_in_child(lambda: _evaluate(dataset, query, form, bound), timeout))
 
 
 def run_named(dataset: Dataset, name: str, params: Iterable[str] = (),

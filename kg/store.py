@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,7 +38,7 @@ from rdflib.term import Node
 
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
-from kg.query import QueryResult, check_query, run_query
+from kg.query import QueryResult, check_query, run_in_child, run_query
 from kg.rdfio import check_file, format_for, parse_quads, parse_rdf_dataset, read_bytes, to_rdflib
 
 STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
@@ -86,52 +85,6 @@ def _bound(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
 # ---------------------------------------------------------------------------- forked workers
 
 
-def _child(work: Callable[[], Any], conn: Any) -> None:  # pragma: no cover - forked process
-    try:
-        payload: tuple[Any, ...] = ("ok", work())
-    except KGError as exc:
-        payload = ("kgerror", type(exc).__name__, exc.message)
-    except BaseException as exc:
-        message = str(exc).splitlines()[0] if str(exc) else ""
-        payload = ("error", type(exc).__name__, message)
-    try:
-        conn.send(payload)
-    finally:
-        conn.close()
-
-
-def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
-    """Run ``work()`` in a forked child and return its (picklable) result; past ``timeout``
-    seconds the child is killed and QueryTimeout raised: the work really stops."""
-    if not timeout > 0:
-        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
-        return work()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(work, send), daemon=True, name="kg-store-query")
-    process.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s")
-        try:
-            message = receive.recv()
-        except EOFError:
-            process.join(1)
-            raise KGError(f"query process died (exit code {process.exitcode})") from None
-    finally:
-        receive.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-        process.close()
-    if message[0] == "kgerror":
-        error_type = InputError if message[1] == "InputError" else KGError
-        raise error_type(message[2])
-    if message[0] == "error":
-        raise KGError(f"query failed: {message[1]}: {message[2]}")
-    return message[1]
 
 
 # ---------------------------------------------------------------------------- rdflib
