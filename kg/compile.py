@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, SKOS, XSD
 
 from kg.corpus import ArticleSource, Corpus
 from kg.errors import InputError
@@ -62,8 +62,9 @@ _STRUCTURAL_KEYS = {"id", "type", "label", "aliases", "wikidata", "unknown"}
 _CLAIM_KEYS = {"id", "quote", "about", "certainty", "polarity", "temporality", "hedgeCue",
                "evidentialBasis", "accordingTo", "concerns"}
 #: metadata keys of meta.yaml that the unknown list may name
+#: (the author is the article's narrator, always present; an unnamed author is simply not named)
 _META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
-                 "published": DCTERMS.issued, "author": DCTERMS.creator}
+                 "published": DCTERMS.issued}
 
 
 @dataclass(frozen=True)
@@ -359,11 +360,10 @@ def _compile_corpus(corpus: Corpus, ontology: Graph) -> Dataset:
     for iri, entry in registry:
         _add_properties(ctx, entities_graph, iri, entry, corpus.entities_path, "en",
                         set(), {})
-    # What a claim may be about. Computed once, after every id is declared (it was computed
-    # per article: quadratic in the corpus size). The operator precedence makes the condition
-    # true for every id; kept as it was (behaviour unchanged).
-    thing_iris = {d.iri for d in ctx.ids.values()
-                  if d.classes & set(_THING_CLASSES) | {DKG.Office}}
+    # What a claim may be about: things and offices, never an actor or a place. Computed once,
+    # after every id is declared.
+    claimable = set(_THING_CLASSES) | {DKG.Office}
+    thing_iris = {d.iri for d in ctx.ids.values() if d.classes & claimable}
     for plan in plans:
         _compile_article(ctx, plan, thing_iris)
     return dataset
@@ -468,11 +468,13 @@ def _compile_metadata(ctx: _Context, plan: _ArticlePlan) -> None:
     if "published" in meta:
         value = _require_str(meta["published"], "published", path, meta, "published")
         graph.add((article, DCTERMS.issued, _date(value, path, meta, "published")))
-    for key, prop in (("title", DCTERMS.title), ("publisher", DCTERMS.publisher),
-                      ("author", DCTERMS.creator)):
+    for key, prop in (("title", DCTERMS.title), ("publisher", DCTERMS.publisher)):
         if key in meta:
             value = _require_str(meta[key], key, path, meta, key)
             graph.add((article, prop, Literal(value, lang=plan.lang if key == "title" else None)))
+    if "author" in meta:  # the narrator is the author: give it the author's name
+        name = _require_str(meta["author"], "author", path, meta, "author")
+        graph.add((plan.narrator, FOAF.name, Literal(name)))
     if "url" in meta:
         graph.add((article, SCHEMA.url, URIRef(_require_str(meta["url"], "url", path, meta, "url"))))
     for raw in _as_list(meta.get("unknown", [])):

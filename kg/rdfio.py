@@ -40,8 +40,10 @@ from kg.errors import InputError
 class Limits:
     """What a reader accepts; anything past a limit is refused with one clear InputError."""
 
-    #: file size (bytes); also bounds the total expansion of XML internal entities
-    max_bytes: int = 200_000_000
+    #: file size (bytes): a 1M-triple graph is ~230 MB of N-Quads
+    max_bytes: int = 2_000_000_000
+    #: total expansion of XML internal entities (bytes)
+    max_entity_bytes: int = 200_000_000
     #: characters in one literal (an article text is at most 1 MB; Oxigraph's own token
     #: buffer stops at 16 MiB)
     max_literal_chars: int = 5_000_000
@@ -178,9 +180,9 @@ def _check_xml(data: bytes, path: Path | str, limits: Limits) -> None:
                                  "another entity (nested entities are refused)",
                                  path=path, line=line)
         total = sum(len(entities.get(m.group(1), b"")) for m in _XML_ENTITY_REF.finditer(body))
-        if total > limits.max_bytes:
-            raise InputError(f"XML entities would expand to more than {limits.max_bytes} bytes",
-                             path=path)
+        if total > limits.max_entity_bytes:
+            raise InputError("XML entities would expand to more than "
+                             f"{limits.max_entity_bytes} bytes", path=path)
     depth = 0
     for match in _XML_TAG.finditer(body):
         if match.group(1):

@@ -606,8 +606,9 @@ def load_store(graph_file: Path, spec: str) -> Path:
     """Load ``graph_file`` into the persistent store named by ``spec`` (``oxigraph:PATH``) and
     close it; used by ``kg build --store``. Returns PATH."""
     path = disk_store_path(spec)
+    # load_oxigraph flushes what it loads; an unchanged file reopens the store read-only, where
+    # flush() is an error (it made a second `kg build --store` on the same data exit 3)
     store = load_oxigraph(graph_file, path)
-    store.flush()
     del store
     return path
 

@@ -134,3 +134,17 @@ def test_build_as_a_subprocess_is_deterministic(tmp_path: Path) -> None:
         assert "wrote" in result.stdout
         outs.append({p.name: p.read_bytes() for p in out.iterdir()})
     assert outs[0] == outs[1]
+
+
+def test_build_into_an_oxigraph_store_twice(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: the second `kg build --store oxigraph:PATH` on unchanged data exited 3
+    (flush() on the store reopened read-only)."""
+    store = tmp_path / "store"
+    args = ["build", "--data", str(DATA), "--ontology", str(ONTOLOGY), "--out",
+            str(tmp_path / "out"), "--store", f"oxigraph:{store}"]
+    assert main(args) == 0
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(["query", "who-met-whom", "--graph", str(tmp_path / "out" / "diplo-kg.trig"),
+                 "--store", f"oxigraph:{store}", "--format", "csv"]) == 0
+    assert "kim-jong-un" in capsys.readouterr().out

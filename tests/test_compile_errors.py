@@ -56,6 +56,11 @@ CASES = [
     ("invented-and-unknown", ANNOTATION, "    unknown: [date, hasPlace]\n",
      "    unknown: [date, hasPlace]\n    date: 2023-09-13\n", "both given and declared unknown",
      None),
+    ("claim-about-an-actor", ANNOTATION, "    about: kim-troop-review-2023\n",
+     "    about: kim-jong-un\n", "about: 'kim-jong-un' is not a known event",
+     "about: kim-jong-un"),
+    ("unknown-author-field", f"articles/{SEED_ID}/meta.yaml", "unknown: [title, publisher]",
+     "unknown: [title, publisher, author]", "'author' is not a metadata field", "unknown:"),
     ("yes-is-not-boolean", ANNOTATION, 'recurring: "true"', "recurring: yes",
      "'yes' must be true or false", "recurring: yes"),
 ]

@@ -176,7 +176,7 @@ def test_flat_entity_expansion_is_bounded(tmp_path: Path) -> None:
             + b'<rdf:Description rdf:about="http://example.org/a"><p:x>' + b"&big;" * 1_000
             + b"</p:x></rdf:Description></rdf:RDF>\n")
     refused(write(tmp_path, "wide.rdf", data), "would expand to more than 100000 bytes",
-            Limits(max_bytes=100_000))
+            Limits(max_entity_bytes=100_000))
 
 
 def test_external_entities_are_refused(tmp_path: Path) -> None:
