@@ -380,7 +380,9 @@ def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
     return message[1]
 
 
-def _result_from(data: tuple[Any, ...]) -> QueryResult:
+def result_from_data(data: tuple[Any, ...]) -> QueryResult:
+    """A QueryResult from the picklable tuple a query child sends back:
+    ``(form, variables, rows, boolean, triples)``."""
     form, variables, rows, boolean, triples = data
     graph = None
     if triples is not None:
@@ -405,7 +407,7 @@ def run_query(dataset: Dataset, sparql: str, bindings: Mapping[str, Node] | None
     for key, value in bound.items():
         if not isinstance(value, URIRef | Literal | BNode):
             raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
-    return _result_from(run_in_child(lambda: _evaluate(dataset, query, form, bound), timeout))
+    return result_from_data(run_in_child(lambda: _evaluate(dataset, query, form, bound), timeout))
 
 
 def run_named(dataset: Dataset, name: str, params: Iterable[str] = (),

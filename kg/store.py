@@ -38,7 +38,7 @@ from rdflib.term import Node
 
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
-from kg.query import QueryResult, check_query, run_in_child, run_query
+from kg.query import QueryResult, check_query, result_from_data, run_in_child, run_query
 from kg.rdfio import check_file, format_for, parse_quads, parse_rdf_dataset, read_bytes, to_rdflib
 
 STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
@@ -158,17 +158,6 @@ def _ox_result(result: Any, form: str) -> tuple[Any, ...]:
     return (form, variables, rows, None, None)
 
 
-def _result_from(data: tuple[Any, ...]) -> QueryResult:
-    form, variables, rows, boolean, triples = data
-    graph = None
-    if triples is not None:
-        graph = bind_prefixes(Graph(bind_namespaces="none"))
-        for triple in triples:
-            graph.add(triple)
-    return QueryResult(form=form, variables=tuple(variables), rows=tuple(rows), boolean=boolean,
-                       graph=graph)
-
-
 def _ox_query(store: ox.Store, sparql: str, form: str, bound: Mapping[str, Node],
               graphs: GraphSelection | None) -> tuple[Any, ...]:
     options: dict[str, Any] = {}
@@ -217,7 +206,7 @@ class OxigraphBackend:
             except SyntaxError as exc:
                 raise InputError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from None
 
-        return _result_from(run_in_child(work, timeout))
+        return result_from_data(run_in_child(work, timeout))
 
     def close(self) -> None:
         self.store = None
