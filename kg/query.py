@@ -5,9 +5,13 @@
   ``# question:``, ``# returns:``, ``# params:``).
 - ``check_query()`` parses a query with rdflib and refuses anything that is not a read-only query
   over the local dataset: updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` (rdflib would fetch
-  those URLs or read those files).
+  those URLs or read those files). The verdict is cached by query text.
 - ``run_query()`` evaluates with rdflib on the union of all graphs, in a forked child process that
-  is killed when the time limit passes, so a runaway query really stops.
+  is killed when the time limit passes, so a runaway query really stops; the rows come back as a
+  table of distinct terms and an array of indices.
+- ``QueryWorker`` / ``QueryWorkers``: forked processes answering requests over a pipe, killed at
+  the time limit: one-shot for rdflib (``run_in_child``), a small reused pool for Oxigraph
+  (:class:`kg.store.OxigraphBackend`).
 - ``format_result()`` writes a table for people or a W3C SPARQL 1.1 results format
   (CSV, TSV, JSON, XML); graphs (CONSTRUCT / DESCRIBE) as Turtle or JSON-LD.
 
@@ -22,9 +26,15 @@ import functools
 import io
 import json
 import multiprocessing
+import os
 import re
+import signal
+import stat
+import threading
+import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -62,6 +72,9 @@ UPDATE_KEYWORDS: frozenset[str] = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 HEADER_KEYS: tuple[str, ...] = ("title", "question", "returns", "params")
 TABLE_CELL_MAX = 100
+#: how many distinct query texts keep their vetting (parse + translate) cached
+VETTED_CACHE_SIZE = 256
+QUERY_LABEL = "<query>"
 
 
 # ---------------------------------------------------------------------------- named queries
@@ -190,8 +203,23 @@ def _syntax_error(text: str, exc: ParseException, name: str) -> InputError:
                       column=exc.col)
 
 
-def _prepare(sparql: str, name: str = "<query>") -> tuple[str, Query]:
-    """Parse, translate and vet a query; return its form and rdflib's prepared query."""
+#: rdflib's SPARQL parser (pyparsing) is not thread-safe: two threads parsing at once (two first
+#: requests to ``kg serve``) can break it for the rest of the process ("Param.postParse2() missing
+#: 1 required positional argument"). Parsing is CPU-bound under the GIL anyway.
+_PARSER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=VETTED_CACHE_SIZE)
+def _vetted(sparql: str) -> tuple[str, Query]:
+    """Parse, translate and vet a query; its form and rdflib's prepared query. Pure, so cached
+    by text: a query run again (a server's favourite, a named query) is parsed once. Errors
+    are not cached; they name ``<query>``, :func:`_prepare` puts the caller's name in."""
+    name = QUERY_LABEL
+    with _PARSER_LOCK:
+        return _vet(sparql, name)
+
+
+def _vet(sparql: str, name: str) -> tuple[str, Query]:
     try:
         tree = parseQuery(sparql)
     except ParseException as exc:
@@ -224,6 +252,17 @@ def _prepare(sparql: str, name: str = "<query>") -> tuple[str, Query]:
     if form is None:  # pragma: no cover - parseQuery only yields the four forms
         raise InputError(f"unsupported query form {algebra.name}", path=name)
     return form, query
+
+
+def _prepare(sparql: str, name: str = QUERY_LABEL) -> tuple[str, Query]:
+    """The form and rdflib's prepared query of a vetted query (see :func:`_vetted`); errors
+    name ``name``. The prepared query is shared: evaluate it, never change it."""
+    try:
+        return _vetted(sparql)
+    except InputError as exc:
+        if name == QUERY_LABEL:
+            raise
+        raise InputError(exc.message, path=name, line=exc.line, column=exc.column) from None
 
 
 def check_query(sparql: str) -> str:
@@ -306,7 +345,7 @@ class QueryResult:
 
 def _evaluate(dataset: Dataset, query: Query, form: str,
               bindings: Mapping[str, Node]) -> tuple[Any, ...]:
-    """Run the query here and return plain picklable data (called in the child process)."""
+    """Run the query here and return it packed for the pipe (called in the child process)."""
     import rdflib.plugins.sparql as sparql_settings
 
     sparql_settings.SPARQL_LOAD_GRAPHS = False  # belt and braces: never fetch a graph
@@ -318,60 +357,138 @@ def _evaluate(dataset: Dataset, query: Query, form: str,
         return _materialise(dataset.query(query, initBindings=init), form)
 
 
+def _term_key(term: Node) -> tuple[Any, ...]:
+    # exact identity of a term: rdflib's == ignores the case of language tags
+    return (type(term), str(term), getattr(term, "language", None), getattr(term, "datatype", None))
+
+
+def pack_rows(rows: Iterable[Sequence[Node | None]]) -> tuple[tuple[Node, ...], bytes]:
+    """Rows of terms as a table of distinct terms and the cells as indices into it (-1: unbound),
+    so a result crosses the pipe as a few distinct terms and an array, not one pickled rdflib
+    object per cell. Inverse: :func:`unpack_rows`."""
+    index: dict[tuple[Any, ...], int] = {}
+    terms: list[Node] = []
+    cells = array("i")
+    for row in rows:
+        for term in row:
+            if term is None:
+                cells.append(-1)
+                continue
+            key = _term_key(term)
+            position = index.get(key)
+            if position is None:
+                position = index[key] = len(terms)
+                terms.append(term)
+            cells.append(position)
+    return tuple(terms), cells.tobytes()
+
+
+def unpack_rows(terms: Sequence[Node], cells: bytes, width: int,
+                count: int) -> tuple[tuple[Node | None, ...], ...]:
+    """The rows packed by :func:`pack_rows` (``count`` rows of ``width`` cells)."""
+    if width == 0:
+        return ((),) * count
+    table = (*terms, None)  # index -1 is the last entry: unbound
+    indices = array("i")
+    indices.frombytes(cells)
+    flat = map(table.__getitem__, indices)
+    return tuple(zip(*[flat] * width, strict=True))
+
+
 def _materialise(result: Any, form: str) -> tuple[Any, ...]:
     if form == "ASK":
-        return (form, (), (), bool(result.askAnswer), None)
+        return (form, (), None, bool(result.askAnswer))
     if form in ("CONSTRUCT", "DESCRIBE"):
-        graph = result.graph
-        triples = tuple(graph) if graph is not None else ()
-        return (form, (), (), None, triples)
+        triples = list(result.graph) if result.graph is not None else []
+        return (form, (), (len(triples), *pack_rows(triples)), None)
     variables = tuple(str(v) for v in (result.vars or ()))
-    rows = tuple(tuple(row[i] for i in range(len(variables))) for row in result)
-    return (form, variables, rows, None, None)
+    rows = [tuple(row[i] for i in range(len(variables))) for row in result]
+    return (form, variables, (len(rows), *pack_rows(rows)), None)
 
 
-def _child(work: Callable[[], Any], conn: Any) -> None:  # pragma: no cover - forked process
+def result_from_data(data: tuple[Any, ...]) -> QueryResult:
+    """A QueryResult from what a query child sends back (:func:`_materialise`):
+    ``(form, variables, (count, terms, cells) | None, boolean)``."""
+    form, variables, packed, boolean = data
+    if form == "ASK":
+        return QueryResult(form=form, variables=(), rows=(), boolean=boolean, graph=None)
+    count, terms, cells = packed
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        for triple in unpack_rows(terms, cells, 3, count):
+            graph.add(triple)  # type: ignore[arg-type]
+        return QueryResult(form=form, variables=(), rows=(), boolean=None, graph=graph)
+    rows = unpack_rows(terms, cells, len(variables), count)
+    return QueryResult(form=form, variables=tuple(variables), rows=rows, boolean=None, graph=None)
+
+
+# ---------------------------------------------------------------------------- query workers
+
+#: how often an idle worker checks that the process that forked it is still there (seconds)
+WORKER_POLL = 1.0
+#: query workers per backend: ``kg serve`` answers this many queries at once (its default
+#: ``--max-concurrent``); a single-threaded caller only ever forks one
+WORKERS_PER_BACKEND = 4
+
+
+_FORK_LOCK = threading.Lock()
+
+
+def _answer(handler: Callable[[Any], Any], request: Any) -> tuple[Any, ...]:
     try:
-        payload: tuple[Any, ...] = ("ok", work())
+        return ("ok", handler(request))
     except KGError as exc:
-        payload = ("kgerror", type(exc).__name__, exc.message)
-    except BaseException as exc:
+        return ("kgerror", type(exc).__name__, exc.message)
+    except BaseException as exc:  # reported to the parent as one line
         message = str(exc).splitlines()[0] if str(exc) else ""
-        payload = ("error", type(exc).__name__, message)
-    try:
-        conn.send(payload)
-    finally:
-        conn.close()
+        return ("error", type(exc).__name__, message)
 
 
-def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
-    """Run ``work()`` in a forked child and return its (picklable) result. Past ``timeout``
-    seconds the child is killed and QueryTimeout raised: the work really stops (a thread could
-    not be stopped). Used by every embedded backend."""
-    if not timeout > 0:
-        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
-        return work()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(work, send), daemon=True, name="kg-query")
-    process.start()
-    send.close()
+def _release_inherited_sockets(keep: int) -> None:  # pragma: no cover - in the forked worker
+    """Point every socket a worker inherited at /dev/null: the listening socket and open client
+    connections of ``kg serve``, other workers' pipes. A long-lived worker must not hold them
+    open (a closed connection would stay open, a stopped server's port stay bound). The fd
+    numbers stay valid, so nothing in the child can close a reused number by mistake."""
     try:
-        if not receive.poll(timeout):
-            raise QueryTimeout(f"query stopped after its time limit of {timeout:g} s "
-                               "(raise it with --timeout)")
-        try:
-            message = receive.recv()
-        except EOFError:
-            process.join(1)
-            raise KGError(f"query process died (exit code {process.exitcode})") from None
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # not Linux: keep them (they are closed when the worker stops)
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in fds:
+            if fd <= 2 or fd in (keep, null):
+                continue
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.dup2(null, fd)
+            except OSError:  # the listing's own fd, already gone
+                continue
     finally:
-        receive.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-        process.close()
+        os.close(null)
+
+
+def _serve(handler: Callable[[Any], Any], conn: Any, parent: int,
+           once: bool) -> None:  # pragma: no cover - runs in the forked worker
+    """A worker's loop: answer requests until the pipe closes or the parent is gone."""
+    global _PARSER_LOCK
+    _PARSER_LOCK = threading.Lock()  # the parent's was held (by the forking thread) at the fork
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _release_inherited_sockets(conn.fileno())
+    try:
+        while True:
+            if not conn.poll(WORKER_POLL):
+                if os.getppid() != parent:  # orphaned: never outlive the parent
+                    return
+                continue
+            request = conn.recv()
+            conn.send(_answer(handler, request))
+            if once:
+                return
+    except (EOFError, OSError):  # the parent closed the pipe or went away
+        return
+
+
+def _unwrap(message: tuple[Any, ...]) -> Any:
     if message[0] == "kgerror":
         error_type = InputError if message[1] == "InputError" else KGError
         raise error_type(message[2])
@@ -380,17 +497,184 @@ def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
     return message[1]
 
 
-def result_from_data(data: tuple[Any, ...]) -> QueryResult:
-    """A QueryResult from the picklable tuple a query child sends back:
-    ``(form, variables, rows, boolean, triples)``."""
-    form, variables, rows, boolean, triples = data
-    graph = None
-    if triples is not None:
-        graph = bind_prefixes(Graph(bind_namespaces="none"))
-        for triple in triples:
-            graph.add(triple)
-    return QueryResult(form=form, variables=tuple(variables), rows=tuple(rows), boolean=boolean,
-                       graph=graph)
+def _timeout_error(timeout: float) -> QueryTimeout:
+    return QueryTimeout(f"query stopped after its time limit of {timeout:g} s (raise it with --timeout)")
+
+
+class QueryWorker:
+    """A forked process answering requests with ``handler(request)`` over a pipe, one at a time.
+
+    It inherits the parent's memory at the fork (an in-memory store is shared copy-on-write,
+    nothing is pickled but requests and answers). :meth:`exchange` kills it when an answer is
+    late or the parent is interrupted; a worker that dies is reported, never waited for."""
+
+    def __init__(self, handler: Callable[[Any], Any], name: str = "kg-query", *,
+                 once: bool = False) -> None:
+        context = multiprocessing.get_context("fork")
+        # _FORK_LOCK: no other worker forked meanwhile inherits this one's child-side ends;
+        # _PARSER_LOCK: no thread is half-way through a parse when the child's copy is taken
+        with _FORK_LOCK, _PARSER_LOCK:
+            self._conn, child = context.Pipe(duplex=True)
+            self._process = context.Process(target=_serve, args=(handler, child, os.getpid(), once),
+                                            daemon=True, name=name)
+            self._process.start()
+            child.close()
+        self.pid: int = self._process.pid or 0
+        self._stopped = False
+        self._stopping = threading.Lock()
+
+    def alive(self) -> bool:
+        return not self._stopped and self._process.is_alive()
+
+    def exchange(self, request: Any, timeout: float, limit: float | None = None) -> tuple[Any, ...]:
+        """Send one request and return the worker's answer message. Past ``timeout`` seconds
+        the worker is killed and QueryTimeout raised (``limit`` is the time limit the message
+        names); a worker that dies is stopped and reported as KGError."""
+        try:
+            self._conn.send(request)
+            if not self._conn.poll(timeout):
+                self.stop()
+                raise _timeout_error(timeout if limit is None else limit)
+            return self._conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            code = self.stop()
+            if code is None:
+                raise KGError("the query worker was stopped (the store was closed)") from None
+            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+            raise KGError(f"the query worker process died ({how}); the next query starts a "
+                          "fresh one") from None
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> int | None:
+        """Kill the worker (if still running), reap it, and return its exit code (None if it
+        was already stopped, e.g. by ``close()`` from another thread)."""
+        with self._stopping:
+            if self._stopped:
+                return None
+            self._stopped = True
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()  # waitpid: prompt after SIGKILL
+            code = self._process.exitcode
+            self._conn.close()
+            self._process.close()
+            return code
+
+
+class QueryWorkers:
+    """A small pool of long-lived :class:`QueryWorker` processes, forked on demand (so after the
+    store is loaded) and reused for every query; safe to call from several threads.
+
+    At most ``size`` queries run at once, each in its own worker: a runaway query holds one
+    worker, not the others (a single worker behind a lock would make every query of ``kg serve``
+    wait for it). A query waiting for a free worker spends its own time limit. A worker killed
+    at a time limit, or found dead, is replaced by a fresh fork at the next query."""
+
+    def __init__(self, handler: Callable[[Any], Any], size: int = WORKERS_PER_BACKEND,
+                 name: str = "kg-query") -> None:
+        if size < 1:
+            raise InputError(f"a query needs at least one worker, not {size}")
+        self._handler = handler
+        self._size = size
+        self._name = name
+        self._idle: list[QueryWorker] = []
+        self._all: set[QueryWorker] = set()
+        self._busy = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def pids(self) -> tuple[int, ...]:
+        """Process ids of the live workers (idle or busy)."""
+        with self._changed:
+            return tuple(sorted(w.pid for w in self._all if w.alive()))
+
+    def call(self, request: Any, timeout: float) -> Any:
+        """``handler(request)`` in a worker; its errors come back as KGError / InputError."""
+        if not timeout > 0:
+            raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+        if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+            return _unwrap(_answer(self._handler, request))
+        deadline = time.monotonic() + timeout
+        worker = self._take(deadline, timeout)
+        try:
+            message = worker.exchange(request, max(deadline - time.monotonic(), 0.001), timeout)
+        except BaseException:
+            self._give_back(worker, keep=False)
+            raise
+        self._give_back(worker, keep=True)
+        return _unwrap(message)
+
+    def _take(self, deadline: float, timeout: float) -> QueryWorker:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise KGError("the store is closed")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive():
+                        self._busy += 1
+                        return worker
+                    self._all.discard(worker)  # died while idle (killed, out of memory)
+                    worker.stop()
+                if self._busy < self._size:  # room for one more: fork it (outside the lock)
+                    self._busy += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._changed.wait(remaining):
+                    raise QueryTimeout(f"no query worker became free within the time limit of "
+                                       f"{timeout:g} s ({self._size} queries running)")
+        try:
+            worker = QueryWorker(self._handler, self._name)
+        except BaseException:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify()
+            raise
+        with self._changed:
+            self._all.add(worker)
+        return worker
+
+    def _give_back(self, worker: QueryWorker, *, keep: bool) -> None:
+        with self._changed:
+            self._busy -= 1
+            keep = keep and not self._closed and worker.alive()
+            if keep:
+                self._idle.append(worker)
+            else:
+                self._all.discard(worker)
+            self._changed.notify()
+        if not keep:
+            worker.stop()
+
+    def close(self) -> None:
+        """Stop every worker (a query running in one fails); later calls are refused."""
+        with self._changed:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+            self._changed.notify_all()
+        for worker in workers:
+            worker.stop()
+
+
+def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
+    """Run ``work()`` in a forked one-shot :class:`QueryWorker` and return its (picklable)
+    result. Past ``timeout`` seconds the child is killed and QueryTimeout raised: the work really
+    stops (a thread could not be stopped). The rdflib backend runs each query so: the child sees
+    the dataset as it is now, and its copy-on-write pages go away with it."""
+    if not timeout > 0:
+        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return work()
+    worker = QueryWorker(lambda _request: work(), "kg-query-once", once=True)
+    try:
+        message = worker.exchange(None, timeout)
+    finally:
+        worker.stop()
+    return _unwrap(message)
 
 
 def run_query(dataset: Dataset, sparql: str, bindings: Mapping[str, Node] | None = None,

@@ -15,7 +15,8 @@ Every backend answers a query with the same :class:`kg.query.QueryResult` of rdf
 every query is vetted by :func:`kg.query.check_query` first (read-only; no SERVICE, no FROM).
 Parameters are RDF terms: ``initBindings`` (rdflib), ``substitutions`` (Oxigraph), a ``VALUES``
 block written with ``term.n3()`` (remote), never user text spliced into a query.
-The embedded backends run each query in a forked child process killed at the time limit.
+The embedded backends run each query in a forked process killed at the time limit: Oxigraph in
+long-lived workers forked once (:class:`kg.query.QueryWorkers`), rdflib in a child per query.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,7 +40,7 @@ from rdflib.term import Node
 
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
-from kg.query import QueryResult, check_query, result_from_data, run_in_child, run_query
+from kg.query import QueryResult, QueryWorkers, check_query, run_query
 from kg.rdfio import check_file, format_for, parse_quads, parse_rdf_dataset, read_bytes, to_rdflib
 
 STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
@@ -80,11 +82,6 @@ def _bound(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
         if not isinstance(value, URIRef | Literal | BNode):
             raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
     return bound
-
-
-# ---------------------------------------------------------------------------- forked workers
-
-
 
 
 # ---------------------------------------------------------------------------- rdflib
@@ -144,22 +141,8 @@ def _ox_graph_name(name: URIRef) -> ox.NamedNode:
     return ox.NamedNode(str(name))
 
 
-def _ox_result(result: Any, form: str) -> tuple[Any, ...]:
-    """An Oxigraph answer as plain rdflib data (picklable, sent back by the child)."""
-    if form == "ASK":
-        return (form, (), (), bool(result), None)
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        triples = tuple((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
-                        for t in result)
-        return (form, (), (), None, triples)
-    variables = tuple(v.value for v in result.variables)
-    rows = tuple(tuple(to_rdflib(s[i]) if s[i] is not None else None for i in range(len(variables)))
-                 for s in result)
-    return (form, variables, rows, None, None)
-
-
-def _ox_query(store: ox.Store, sparql: str, form: str, bound: Mapping[str, Node],
-              graphs: GraphSelection | None) -> tuple[Any, ...]:
+def _ox_query(store: ox.Store, sparql: str, bound: Mapping[str, Node],
+              graphs: GraphSelection | None) -> Any:
     options: dict[str, Any] = {}
     if graphs is None:
         options["use_default_graph_as_union"] = True
@@ -170,46 +153,206 @@ def _ox_query(store: ox.Store, sparql: str, form: str, bound: Mapping[str, Node]
     if bound:
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bound.items()}
         try:
-            return _ox_result(store.query(text, substitutions=substitutions, **options), form)
+            return store.query(text, substitutions=substitutions, **options)
         except RuntimeError as exc:
             # Oxigraph substitutes only variables of the SELECT projection (SEP-0007); for any
             # other parameter, join a VALUES block at the top of the WHERE clause instead
             if "projection" not in str(exc):
                 raise
             text = with_values(sparql, bound)
-    return _ox_result(store.query(text, **options), form)
+    return store.query(text, **options)
+
+
+def _ox_payload(result: Any, form: str) -> bool | bytes:
+    """An Oxigraph answer as Oxigraph serialises it (in Rust, no Python object per term): a
+    boolean, SPARQL TSV results (terms in N-Triples syntax) or N-Triples."""
+    if form == "ASK":
+        return bool(result)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return result.serialize(format=ox.RdfFormat.N_TRIPLES)  # type: ignore[no-any-return]
+    return result.serialize(format=ox.QueryResultsFormat.TSV)  # type: ignore[no-any-return]
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+#: TSV's Turtle short forms of literals (Oxigraph writes them only for valid lexical forms)
+_TSV_KEYWORDS = {"true": _XSD + "boolean", "false": _XSD + "boolean"}
+_TSV_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?P<dot>\.[0-9]*)?|\.[0-9]+)(?P<exp>[eE][+-]?[0-9]+)?")
+_TSV_LITERAL = re.compile(r'"(?P<value>[^"\\]*)"(?:@(?P<lang>[^"\s]+)|\^\^<(?P<datatype>[^<>"\s]+)>)?')
+#: distinct TSV cells whose rdflib terms a backend remembers across queries
+TERM_CACHE_SIZE = 200_000
+
+
+def _tsv_term_slow(cell: str) -> Node:
+    """A TSV cell parsed by Oxigraph itself (escaped strings, anything unusual)."""
+    try:
+        (solution,) = ox.parse_query_results(f"?t\n{cell}\n".encode(), ox.QueryResultsFormat.TSV)
+        term = solution["t"]
+    except (SyntaxError, ValueError) as exc:
+        raise KGError(f"cannot read a query answer term {cell[:60]!r}: {exc}") from None
+    if term is None:
+        raise KGError(f"cannot read a query answer term {cell[:60]!r}")
+    return to_rdflib(term)
+
+
+def _tsv_term(cell: str) -> Node | None:
+    """One cell of SPARQL TSV results as the rdflib term :func:`kg.rdfio.to_rdflib` gives for
+    the same Oxigraph term; "" is unbound."""
+    if not cell:
+        return None
+    head = cell[0]
+    if head == "<" and cell[1] != "<":
+        return URIRef(cell[1:-1])
+    if head == "_":
+        return BNode(cell[2:])
+    if head == '"':
+        match = _TSV_LITERAL.fullmatch(cell)
+        if match is None:  # escapes in the string: Oxigraph's parser decodes them
+            return _tsv_term_slow(cell)
+        value, lang, datatype = match.group("value", "lang", "datatype")
+        if lang:
+            return Literal(value, lang=lang)
+        if datatype is None or datatype == _XSD + "string":
+            return Literal(value)
+        return to_rdflib(ox.Literal(value, datatype=ox.NamedNode(datatype)))
+    datatype = _TSV_KEYWORDS.get(cell)
+    if datatype is None:
+        number = _TSV_NUMBER.fullmatch(cell)
+        if number is None:
+            return _tsv_term_slow(cell)
+        datatype = _XSD + ("double" if number.group("exp") else
+                           "decimal" if number.group("dot") else "integer")
+    return to_rdflib(ox.Literal(cell, datatype=ox.NamedNode(datatype)))
+
+
+def _tsv_rows(text: str, cache: dict[str, Node | None]) -> tuple[tuple[str, ...],
+                                                                   tuple[tuple[Node | None, ...], ...]]:
+    """Variables and rows of SPARQL TSV results. Each distinct cell is converted once; ``cache``
+    keeps the conversions for the next queries (bounded: cleared when full)."""
+    head, _, body = text.partition("\n")
+    variables = tuple(v[1:] for v in head.split("\t")) if head else ()
+    if not variables:
+        return (), ((),) * body.count("\n")
+    # every row ends with a line break; "" between tabs is an unbound cell
+    cells = body[:-1].replace("\n", "\t").split("\t") if body else []
+    terms: dict[str, Node | None] = {}
+    for cell in set(cells):
+        term = cache.get(cell, _MISSING)
+        terms[cell] = _tsv_term(cell) if term is _MISSING else term  # type: ignore[assignment]
+    if len(cache) + len(terms) > TERM_CACHE_SIZE:
+        cache.clear()
+    if len(terms) <= TERM_CACHE_SIZE:
+        cache.update(terms)
+    flat = map(terms.__getitem__, cells)
+    return variables, tuple(zip(*[flat] * len(variables), strict=True))
+
+
+_MISSING = object()
+
+
+def _ntriples_graph(data: bytes) -> Graph:
+    """N-Triples from a worker as an rdflib Graph, each distinct term converted once."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    terms: dict[Any, Node] = {}
+
+    def term(node: Any) -> Node:
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = to_rdflib(node)
+        return found
+
+    for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    return graph
+
+
+def _ox_answer(form: str, payload: bool | bytes, cache: dict[str, Node | None]) -> QueryResult:
+    """A worker's payload (:func:`_ox_payload`) as a QueryResult of rdflib terms."""
+    if form == "ASK":
+        return QueryResult(form=form, variables=(), rows=(), boolean=bool(payload), graph=None)
+    assert isinstance(payload, bytes)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return QueryResult(form=form, variables=(), rows=(), boolean=None,
+                           graph=_ntriples_graph(payload))
+    variables, rows = _tsv_rows(payload.decode("utf-8"), cache)
+    return QueryResult(form=form, variables=variables, rows=rows, boolean=None, graph=None)
+
+
+def _marker_state(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = (path / SOURCE_MARKER).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _oxigraph_handler(store: ox.Store | None, path: Path | None) -> Callable[[Any], Any]:
+    """What a query worker does with a request ``(sparql, form, bindings, graphs)``.
+
+    An in-memory store is the parent's, inherited with the fork. A disk store is opened
+    read-only in the worker and kept open; it is reopened when ``kg build --store`` has
+    reloaded it since (its source marker changed), so the worker never reads a stale store."""
+    opened: dict[str, Any] = {}
+
+    def own_store() -> ox.Store:
+        if store is not None:
+            return store
+        assert path is not None
+        state = _marker_state(path)
+        if "store" not in opened or opened["state"] != state:
+            opened.pop("store", None)
+            try:
+                opened["store"] = ox.Store.read_only(str(path))
+            except OSError as exc:
+                raise KGError(f"cannot open the Oxigraph store ({str(exc).splitlines()[0]})",
+                              path=path) from None
+            opened["state"] = state
+        return opened["store"]  # type: ignore[no-any-return]
+
+    def handle(request: tuple[str, str, Mapping[str, Node], GraphSelection | None]) -> bool | bytes:
+        sparql, form, bound, graphs = request
+        try:
+            return _ox_payload(_ox_query(own_store(), sparql, bound, graphs), form)
+        except SyntaxError as exc:
+            raise InputError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from None
+
+    return handle
 
 
 @dataclass
 class OxigraphBackend:
     """An embedded Oxigraph store: in memory (``store``) or on disk at ``path``.
 
-    A disk store is not held open: each query's child process opens it read-only, so several
-    processes (``kg serve`` and ``kg query``) can read the same store at once.
+    Queries run in long-lived worker processes (:class:`kg.query.QueryWorkers`), forked at the
+    first query and reused: an in-memory store is shared with them copy-on-write; a disk store
+    is opened read-only in each worker, so several processes (``kg serve`` and ``kg query``) can
+    read it at once. A query past its time limit kills its worker; the next query forks a fresh
+    one. Answers cross the pipe as Oxigraph's own serialisation and each distinct term becomes
+    an rdflib term once (remembered across queries). :meth:`close` stops the workers; so does
+    the backend's garbage collection and the interpreter's exit.
     """
 
     store: ox.Store | None = None
     path: Path | None = None
     label: str = "oxigraph (in memory)"
+    workers: QueryWorkers = field(init=False, repr=False)
+    _terms: dict[str, Node | None] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.store is None and self.path is None:
+            raise InputError("an Oxigraph backend needs a store or a path")
+        self.workers = QueryWorkers(_oxigraph_handler(self.store, self.path))
+        weakref.finalize(self, self.workers.close)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
               *, graphs: GraphSelection | None = None) -> QueryResult:
         form = check_query(sparql)
-        bound = _bound(bindings)
-        store, path = self.store, self.path
-
-        def work() -> tuple[Any, ...]:
-            # an in-memory store is inherited with the fork; a disk store is opened read-only
-            own = store if store is not None else ox.Store.read_only(str(path))
-            try:
-                return _ox_query(own, sparql, form, bound, graphs)
-            except SyntaxError as exc:
-                raise InputError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from None
-
-        return result_from_data(run_in_child(work, timeout))
+        payload = self.workers.call((sparql, form, _bound(bindings), graphs), timeout)
+        return _ox_answer(form, payload, self._terms)
 
     def close(self) -> None:
+        self.workers.close()
         self.store = None
+        self._terms.clear()
 
 
 def _fingerprint(graph_file: Path) -> dict[str, object]:
