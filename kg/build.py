@@ -3,43 +3,64 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph
 
-from kg.compile import compile_corpus, load_ontology
+from kg.compile import compile_graph, load_ontology
 from kg.corpus import read_corpus
 from kg.errors import NonConformanceError
 from kg.export import RDF_EXPORTS
+from kg.quads import CompiledGraph
 from kg.rdfio import stage_file
 from kg.validate import ValidationReport, load_shapes, validate_dataset
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
 class BuiltGraph:
-    """A compiled and validated corpus."""
+    """A compiled and validated corpus: canonical quads (``graph``), the ontology, the report."""
 
-    dataset: Dataset
+    graph: CompiledGraph
     ontology: Graph
     report: ValidationReport
+
+    @functools.cached_property
+    def dataset(self) -> Dataset:
+        """The quads as an rdflib Dataset, made on first use (1M triples take 1.6 GB as rdflib
+        objects: the build itself never asks for it)."""
+        return self.graph.to_dataset()
+
+    @functools.cached_property
+    def network(self) -> nx.MultiDiGraph:
+        """The networkx projection (kg.network), made once for all the graph pages."""
+        from kg.network import project
+
+        return project(self.graph)
 
 
 #: extra products of ``kg build``: name under exports/ -> renderer(built) -> str | bytes.
 #: Other stages (graph pages, ontology docs) register here so the build writes them too.
 PRODUCTS: dict[str, Callable[[BuiltGraph], str | bytes]] = {
-    name: (lambda built, f=serialise: f(built.dataset)) for name, serialise in RDF_EXPORTS.items()
+    name: (lambda built, f=serialise: f(built.graph)) for name, serialise in RDF_EXPORTS.items()
 }
 
 
 def _graph_page(view_name: str) -> Callable[[BuiltGraph], str]:
     """The interactive page of one view of the graph (kg.visualize), imported on use."""
     def render(built: BuiltGraph) -> str:
-        from kg.visualize import dataset_page
+        from kg.network import view
+        from kg.visualize import render_html, view_title
 
-        return dataset_page(built.dataset, view_name)
+        graph = view(built.network, view_name)
+        return render_html(graph, title=view_title(graph))
     return render
 
 
@@ -67,13 +88,13 @@ def build_graph(data_dir: Path, ontology_dir: Path,
                 extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
     """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
     ontology = load_ontology(ontology_dir)
-    dataset = compile_corpus(read_corpus(data_dir, extra_articles), ontology)
-    report = validate_dataset(dataset, load_shapes(ontology_dir), ontology)
+    graph = compile_graph(read_corpus(data_dir, extra_articles), ontology)
+    report = validate_dataset(graph, load_shapes(ontology_dir), ontology)
     if not report.conforms:
         raise NonConformanceError(
             f"the graph does not conform to the shapes ({len(report.violations)} violations); "
             "nothing was written", report=report.text())
-    return BuiltGraph(dataset, ontology, report)
+    return BuiltGraph(graph, ontology, report)
 
 
 def render_products(built: BuiltGraph) -> dict[str, str | bytes]:
@@ -82,14 +103,22 @@ def render_products(built: BuiltGraph) -> dict[str, str | bytes]:
 
 
 def write_products(products: dict[str, str | bytes], out_dir: Path) -> list[Path]:
+    """Write rendered products all-or-nothing (see :func:`_write_all`)."""
+    return _write_all(products.items(), out_dir)
+
+
+def _write_all(products: Iterable[tuple[str, str | bytes]], out_dir: Path) -> list[Path]:
     """All-or-nothing as far as the file system allows: every file is first written and
     fsynced to a temp file beside its target; only then are they renamed into place. A failure
-    or interruption while staging leaves every existing export untouched."""
+    or interruption while rendering or staging leaves every existing export untouched.
+    ``products`` may be lazy: each is staged and dropped before the next is rendered, so only
+    one export is held in memory at a time."""
     staged: list[tuple[Path, Path]] = []
     try:
-        for name, content in products.items():
+        for name, content in products:
             target = out_dir / name
             staged.append((stage_file(target, content), target))
+            del content
         for temp, target in staged:
             os.replace(temp, target)
     finally:
@@ -102,4 +131,5 @@ def write_products(products: dict[str, str | bytes], out_dir: Path) -> list[Path
 def build(data_dir: Path, ontology_dir: Path, out_dir: Path) -> tuple[BuiltGraph, list[Path]]:
     """The main job. Each file is replaced atomically; a failed build leaves exports/ as it was."""
     built = build_graph(data_dir, ontology_dir)
-    return built, write_products(render_products(built), out_dir)
+    rendered = ((name, render(built)) for name, render in sorted(PRODUCTS.items()))
+    return built, _write_all(rendered, out_dir)

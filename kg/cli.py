@@ -49,7 +49,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     built, written = build(args.data, args.ontology, args.out)
     for warning in built.report.warnings:
         print(warning.one_line(), file=sys.stderr)
-    print(f"built {len(built.dataset)} quads; wrote {len(written)} files to {args.out}")
+    print(f"built {len(built.graph)} quads; wrote {len(written)} files to {args.out}")
     if args.store:  # --store oxigraph:PATH (kg.store; benchmarked by the performance helper)
         from kg.store import load_store
 

@@ -1,4 +1,5 @@
-"""Annotations + texts -> an rdflib Dataset, driven by the ontology.
+"""Annotations + texts -> the compiled graph (canonical quads, :mod:`kg.quads`), driven by the
+ontology.
 
 A YAML key of an entity or thing is the local name of a ``dkg:`` property; the ontology says
 what its values are: a concept of a SKOS scheme (``dkg:valuesFrom``), a reference to an entity
@@ -17,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, SKOS, XSD
@@ -36,6 +37,7 @@ from kg.namespaces import (
     article_graph,
     bind_prefixes,
 )
+from kg.quads import CompiledGraph, QuadWriter
 from kg.text import QuoteNotFound, Span, find_quote, sentence_of, split_sentences
 from kg.yamlsafe import Node
 
@@ -67,6 +69,12 @@ _META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
                  "published": DCTERMS.issued}
 
 
+class TripleSink(Protocol):
+    """Where the compiler writes one named graph: a :class:`kg.quads.GraphWriter`."""
+
+    def add(self, triple: tuple[Any, Any, Any]) -> object: ...
+
+
 @dataclass(frozen=True)
 class PropertySpec:
     iri: URIRef
@@ -91,6 +99,8 @@ class _Context:
     properties: dict[str, PropertySpec]
     superclasses: dict[URIRef, frozenset[URIRef]]
     ids: dict[str, _Defined] = field(default_factory=dict)
+    #: dkg:sourceType values given to each actor, for the claims they are the source of
+    source_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
 
 
 def load_ontology(ontology_dir: Path) -> Graph:
@@ -183,7 +193,7 @@ def _declare(ctx: _Context, ident: Any, iri_of: Any, classes: frozenset[URIRef],
     return ident
 
 
-def _labels(graph: Graph, subject: URIRef, node: Node, path: Path, required: bool) -> None:
+def _labels(graph: TripleSink, subject: URIRef, node: Node, path: Path, required: bool) -> None:
     label = node.get("label")
     if label is None:
         if required:
@@ -250,7 +260,7 @@ def _date(value: str, path: Path, node: Node, key: str) -> Literal:
 # ---------------------------------------------------------------------------- properties
 
 
-def _add_properties(ctx: _Context, graph: Graph, subject: URIRef, node: Node, path: Path,
+def _add_properties(ctx: _Context, graph: TripleSink, subject: URIRef, node: Node, path: Path,
                     lang: str, skip: set[str], local: dict[str, URIRef]) -> None:
     """Add ``dkg:<key> value`` for every non-structural key of ``node``."""
     for key in sorted(node):
@@ -262,7 +272,10 @@ def _add_properties(ctx: _Context, graph: Graph, subject: URIRef, node: Node, pa
                        path, node, key)
         for raw in _as_list(node[key]):
             value = _require_str(raw, key, path, node, key)
-            graph.add((subject, spec.iri, _value(ctx, spec, value, lang, path, node, key, local)))
+            obj = _value(ctx, spec, value, lang, path, node, key, local)
+            graph.add((subject, spec.iri, obj))
+            if spec.iri == DKG.sourceType and isinstance(obj, URIRef):
+                ctx.source_types.setdefault(subject, set()).add(obj)
     unknown = node.get("unknown")
     if unknown is not None:
         for raw in _as_list(unknown):
@@ -298,7 +311,7 @@ def _value(ctx: _Context, spec: PropertySpec, value: str, lang: str, path: Path,
 # ---------------------------------------------------------------------------- stages
 
 
-def _compile_entities(ctx: _Context, graph: Graph, entries: Iterable[Any], path: Path,
+def _compile_entities(ctx: _Context, graph: TripleSink, entries: Iterable[Any], path: Path,
                       lang: str, local: dict[str, URIRef]) -> list[tuple[URIRef, Node]]:
     declared: list[tuple[URIRef, Node]] = []
     for entry in entries:
@@ -327,53 +340,62 @@ def _section(node: Node, key: str, path: Path) -> list[Any]:
     return value
 
 
-def compile_corpus(corpus: Corpus, ontology: Graph) -> Dataset:
-    """Compile the registry and every article into one Dataset (deterministic)."""
-    # The compile allocates millions of small long-lived rdflib objects (terms, index dicts);
-    # the cyclic garbage collector's full passes traverse all of them again and again. Pausing
-    # it while compiling saves a large share of the time at 100k+ triples; the little cyclic
-    # garbage made meanwhile is collected once it is back on.
+def compile_graph(corpus: Corpus, ontology: Graph) -> CompiledGraph:
+    """Compile the registry and every article into canonical quads (deterministic)."""
+    # The compile allocates many small objects (YAML nodes, terms, strings); the cyclic garbage
+    # collector's full passes traverse all of them again and again. Pausing it while compiling
+    # saves a large share of the time at 100k+ triples; the little cyclic garbage made
+    # meanwhile is collected once it is back on.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compile_corpus(corpus, ontology)
+        writer = QuadWriter()
+        _compile_corpus(corpus, ontology, writer)
+        return writer.freeze()
     finally:
         if enabled:
             gc.enable()
 
 
-def _compile_corpus(corpus: Corpus, ontology: Graph) -> Dataset:
-    ctx = _Context(ontology, _property_specs(ontology), _superclasses(ontology))
-    dataset = Dataset(default_union=True)
-    bind_prefixes(dataset)
-    onto_graph = dataset.graph(GRAPH_ONTOLOGY)
-    for triple in ontology:
-        onto_graph.add(triple)
+def compile_corpus(corpus: Corpus, ontology: Graph) -> Dataset:
+    """:func:`compile_graph` as an rdflib ``Dataset`` (for small corpora and the Python API)."""
+    return compile_graph(corpus, ontology).to_dataset()
 
-    entities_graph = dataset.graph(GRAPH_ENTITIES)
+
+def _compile_corpus(corpus: Corpus, ontology: Graph, writer: QuadWriter) -> None:
+    ctx = _Context(ontology, _property_specs(ontology), _superclasses(ontology))
+    onto_graph = writer.graph(GRAPH_ONTOLOGY)
+    for triple in ontology:
+        onto_graph.add(triple)  # type: ignore[arg-type]
+
+    entities_graph = writer.graph(GRAPH_ENTITIES)
     registry = _compile_entities(ctx, entities_graph,
                                  _section(corpus.entities, "entities", corpus.entities_path),
                                  corpus.entities_path, "en", {})
 
     # Declare every id of every article first, so articles may refer to each other's things.
-    plans = [_declare_article(ctx, dataset, article) for article in corpus.articles]
+    plans = [_declare_article(ctx, writer, article) for article in corpus.articles]
     for iri, entry in registry:
         _add_properties(ctx, entities_graph, iri, entry, corpus.entities_path, "en",
                         set(), {})
+    # Every entity's properties before any claim, so a claim's source type does not depend on
+    # the order of the articles.
+    for plan in plans:
+        for iri, entry in plan.entities:
+            _add_properties(ctx, plan.graph, iri, entry, plan.source.annotation_path, plan.lang,
+                            set(), {NARRATOR: plan.narrator})
     # What a claim may be about: things and offices, never an actor or a place. Computed once,
     # after every id is declared.
     claimable = set(_THING_CLASSES) | {DKG.Office}
     thing_iris = {d.iri for d in ctx.ids.values() if d.classes & claimable}
     for plan in plans:
         _compile_article(ctx, plan, thing_iris)
-    return dataset
 
 
 @dataclass
 class _ArticlePlan:
     source: ArticleSource
-    dataset: Dataset
-    graph: Graph
+    graph: TripleSink
     lang: str
     article_iri: URIRef
     narrator: URIRef
@@ -382,13 +404,13 @@ class _ArticlePlan:
     claims: list[tuple[URIRef, Node]]
 
 
-def _declare_article(ctx: _Context, dataset: Dataset, source: ArticleSource) -> _ArticlePlan:
+def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -> _ArticlePlan:
     meta_path, ann_path = source.meta_path, source.annotation_path
     lang = source.meta.get("language")
     if lang not in _LANGS:
         raise _err(f"language must be one of {', '.join(_LANGS)}", meta_path, source.meta,
                    "language")
-    graph = dataset.graph(article_graph(source.article_id))
+    graph = writer.graph(article_graph(source.article_id))
     article_iri = DKR[f"article/{source.article_id}"]
     narrator = DKR[f"actor/narrator-{source.article_id}"]
     known = set(source.annotation) - {"article", "entities", "things", "claims"}
@@ -421,7 +443,7 @@ def _declare_article(ctx: _Context, dataset: Dataset, source: ArticleSource) -> 
             raise _err(f"duplicate claim id {claim_id!r}", ann_path, entry, "id")
         claim_ids.add(claim_id)
         claims.append((DKR[f"claim/{source.article_id}/{claim_id}"], entry))
-    return _ArticlePlan(source, dataset, graph, lang, article_iri, narrator, entities, things, claims)
+    return _ArticlePlan(source, graph, lang, article_iri, narrator, entities, things, claims)
 
 
 def _compile_article(ctx: _Context, plan: _ArticlePlan, all_thing_iris: set[URIRef]) -> None:
@@ -430,8 +452,6 @@ def _compile_article(ctx: _Context, plan: _ArticlePlan, all_thing_iris: set[URIR
     claim_local = {str(iri).rsplit("/", 1)[1]: iri for iri, _ in plan.claims}
     local = {NARRATOR: plan.narrator}
     _compile_metadata(ctx, plan)
-    for iri, entry in plan.entities:
-        _add_properties(ctx, graph, iri, entry, ann_path, lang, set(), local)
     for iri, entry in plan.things:
         _add_properties(ctx, graph, iri, entry, ann_path, lang, set(), {**local, **claim_local})
 
@@ -439,9 +459,8 @@ def _compile_article(ctx: _Context, plan: _ArticlePlan, all_thing_iris: set[URIR
     covered: set[int] = set()
     for sentence_index, span in enumerate(sentences):
         _add_span(graph, plan, span, source.text, sentence_index)
-    thing_iris = all_thing_iris.union(iri for iri, _ in plan.things)
-    for claim_iri, entry in plan.claims:
-        covered.add(_compile_claim(ctx, plan, claim_iri, entry, sentences, thing_iris))
+    for claim_iri, entry in plan.claims:  # (the article's own things are among all_thing_iris)
+        covered.add(_compile_claim(ctx, plan, claim_iri, entry, sentences, all_thing_iris))
     missing = [i for i in range(len(sentences)) if i not in covered]
     if missing:
         first = sentences[missing[0]]
@@ -500,18 +519,25 @@ def _span_iri(plan: _ArticlePlan, span: Span) -> URIRef:
     return URIRef(f"{plan.article_iri}#char={span.begin},{span.end}")
 
 
-def _add_span(graph: Graph, plan: _ArticlePlan, span: Span, text: str,
+#: terms of the hottest path (a span per sentence and per quote), looked up once: a namespace
+#: attribute costs about a microsecond and NIF's builds a new URIRef every time
+_TYPE, _STRING, _RFC5147, _SENTENCE = RDF.type, NIF.String, NIF.RFC5147String, NIF.Sentence
+_CONTEXT, _BEGIN, _END, _ANCHOR = NIF.referenceContext, NIF.beginIndex, NIF.endIndex, NIF.anchorOf
+_SENTENCE_INDEX, _NNI, _INTEGER = DKG.sentenceIndex, XSD.nonNegativeInteger, XSD.integer
+
+
+def _add_span(graph: TripleSink, plan: _ArticlePlan, span: Span, text: str,
               sentence_index: int | None) -> URIRef:
     iri = _span_iri(plan, span)
-    graph.add((iri, RDF.type, NIF.String))
-    graph.add((iri, RDF.type, NIF.RFC5147String))
-    graph.add((iri, NIF.referenceContext, plan.article_iri))
-    graph.add((iri, NIF.beginIndex, Literal(span.begin, datatype=XSD.nonNegativeInteger)))
-    graph.add((iri, NIF.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
-    graph.add((iri, NIF.anchorOf, Literal(text[span.begin:span.end])))
+    graph.add((iri, _TYPE, _STRING))
+    graph.add((iri, _TYPE, _RFC5147))
+    graph.add((iri, _CONTEXT, plan.article_iri))
+    graph.add((iri, _BEGIN, Literal(str(span.begin), datatype=_NNI)))
+    graph.add((iri, _END, Literal(str(span.end), datatype=_NNI)))
+    graph.add((iri, _ANCHOR, Literal(text[span.begin:span.end])))
     if sentence_index is not None:
-        graph.add((iri, RDF.type, NIF.Sentence))
-        graph.add((iri, DKG.sentenceIndex, Literal(sentence_index, datatype=XSD.integer)))
+        graph.add((iri, _TYPE, _SENTENCE))
+        graph.add((iri, _SENTENCE_INDEX, Literal(str(sentence_index), datatype=_INTEGER)))
     return iri
 
 
@@ -576,7 +602,7 @@ def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node
             raise _err(f"accordingTo: {speaker_id!r} is not a known actor", path, entry,
                        "accordingTo")
         speaker = defined.iri
-        source_type = next(iter(sorted(_graph_objects(plan, speaker, DKG.sourceType))), None)
+        source_type = min(ctx.source_types.get(speaker, ()), default=None)
     graph.add((claim, DKG.accordingTo, speaker))
     if source_type is not None:
         graph.add((claim, DKG.sourceType, source_type))
@@ -600,10 +626,3 @@ def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node
         if asserted:
             graph.add((defined.iri, DKG.assertedBy, claim))
     return sentence_index
-
-
-def _graph_objects(plan: _ArticlePlan, subject: URIRef, predicate: URIRef) -> set[Any]:
-    # Across all named graphs, through the store's subject index (the context None of the
-    # memory store holds every graph's triples); looping over the graphs was quadratic in the
-    # number of articles. rdflib 7.6's Dataset.objects()/triples() emit DeprecationWarnings.
-    return {o for (_s, _p, o), _ctx in plan.dataset.store.triples((subject, predicate, None), None)}

@@ -26,6 +26,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node as RDFNode
 
+from kg.quads import CompiledGraph, literal_datatype, split_triple
 from kg.validate import ShapeResult, ValidationReport
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -54,7 +55,7 @@ class Check:
     path: str  # predicate IRI ("" for node-level and SPARQL constraints)
     message: str  # may contain {?var} placeholders (SPARQL constraints)
     query: str  # SELECT ?this ... (one row per result; the focus nodes for a datatype check)
-    datatype: str = ""  # set: check the values' datatype in Python (rdflib terms)
+    datatype: str = ""  # set: check the values' datatype in Python (on the quads as written)
 
 
 def _term(node: RDFNode) -> str:
@@ -261,29 +262,26 @@ def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return term.value
 
 
-def _datatype_failures(dataset: Dataset, focus: str, check: Check) -> Iterator[str]:
-    """Values of ``check.path`` on ``focus`` that are not literals of ``check.datatype``."""
-    triples = dataset.store.triples((URIRef(focus), URIRef(check.path), None), None)
-    for (_s, _p, value), _contexts in triples:
-        if not (isinstance(value, Literal) and _datatype_of(value) == check.datatype):
-            yield str(value)
+def _datatypes(graph: CompiledGraph, predicates: set[str]) -> dict[tuple[str, str], list[str]]:
+    """(subject, predicate) -> the datatype of each value ("" for an IRI or blank node), read
+    from the quads as written: an Oxigraph store normalises derived datatypes
+    (xsd:nonNegativeInteger becomes xsd:integer), so ``sh:datatype`` is checked here."""
+    wanted = {f"<{p}>" for p in predicates}
+    found: dict[tuple[str, str], list[str]] = {}
+    for triples in graph.graphs.values():
+        for line in triples:
+            s, p, o = split_triple(line)
+            if p in wanted:
+                found.setdefault((s, p[1:-1]), []).append(literal_datatype(o) or "")
+    return found
 
 
-def _datatype_of(value: Literal) -> str:
-    if value.datatype is not None:
-        return str(value.datatype)
-    return RDF_LANGSTRING if value.language else XSD_STRING
-
-
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def run_checks(store: ox.Store, checks: list[Check], dataset: Dataset) -> ValidationReport:
+def run_checks(store: ox.Store, checks: list[Check], graph: CompiledGraph) -> ValidationReport:
     """Run every check on the union of the store's graphs; one result per row.
 
-    ``dataset`` holds the same quads as rdflib terms, for the datatype checks.
+    ``graph`` holds the same quads as written, for the datatype checks.
     """
+    datatypes = _datatypes(graph, {check.path for check in checks if check.datatype})
     results: set[ShapeResult] = set()
     for check in checks:
         solutions = store.query(check.query, use_default_graph_as_union=True)
@@ -292,7 +290,8 @@ def run_checks(store: ox.Store, checks: list[Check], dataset: Dataset) -> Valida
         if check.datatype:
             for row in solutions:
                 focus = _text(row["this"])
-                if any(True for _ in _datatype_failures(dataset, focus, check)):
+                values = datatypes.get((str(row["this"]), check.path), ())
+                if any(datatype != check.datatype for datatype in values):
                     results.add(ShapeResult(check.severity, check.shape, focus, check.path,
                                             check.message))
             continue
@@ -307,42 +306,14 @@ def run_checks(store: ox.Store, checks: list[Check], dataset: Dataset) -> Valida
                                                                  r.path, r.message))))
 
 
-def rdflib_to_oxigraph_term(term: RDFNode, cache: dict[RDFNode, ox.NamedNode | ox.BlankNode]
-                            ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
-        return ox.Literal(str(term))
-    found = cache.get(term)
-    if found is None:
-        found = ox.NamedNode(term) if isinstance(term, URIRef) else ox.BlankNode(str(term))
-        cache[term] = found
-    return found
+def validate_dataset(dataset: CompiledGraph | Dataset, shapes: Graph,
+                     store: ox.Store | None = None) -> ValidationReport:
+    """Validate the union of every graph (ontology included) against ``shapes``.
 
-
-def dataset_quads(dataset: Dataset) -> Iterator[ox.Quad]:
-    """The quads of an rdflib Dataset as Oxigraph quads (named graphs kept)."""
-    cache: dict[RDFNode, ox.NamedNode | ox.BlankNode] = {}
-    for graph in dataset.graphs():
-        name = rdflib_to_oxigraph_term(graph.identifier, cache)
-        if not isinstance(name, ox.NamedNode):
-            continue  # the (empty) default graph of a Dataset built by the compiler
-        for s, p, o in graph:
-            yield ox.Quad(rdflib_to_oxigraph_term(s, cache),  # type: ignore[arg-type]
-                          rdflib_to_oxigraph_term(p, cache),  # type: ignore[arg-type]
-                          rdflib_to_oxigraph_term(o, cache), name)
-
-
-def validate_dataset(dataset: Dataset, shapes: Graph, store: ox.Store | None = None
-                     ) -> ValidationReport:
-    """Validate the union of every graph of ``dataset`` (ontology included) against ``shapes``.
-
-    Pass ``store`` when the dataset is already loaded in Oxigraph.
+    Pass ``store`` when the quads are already loaded in Oxigraph.
     """
+    graph = dataset if isinstance(dataset, CompiledGraph) else CompiledGraph.from_dataset(dataset)
     checks = compile_shapes(shapes)
     if store is None:
-        store = ox.Store()
-        store.bulk_extend(dataset_quads(dataset))
-    return run_checks(store, checks, dataset)
+        store = graph.to_store(ox.Store())
+    return run_checks(store, checks, graph)

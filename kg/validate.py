@@ -11,6 +11,7 @@ from rdflib.namespace import SH
 
 from kg.errors import InputError, KGError
 from kg.namespaces import GRAPH_ONTOLOGY
+from kg.quads import CompiledGraph
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,10 @@ def load_shapes(ontology_dir: Path) -> Graph:
     return parse_rdf_file(ontology_dir / "shapes.ttl")
 
 
-def data_graph(dataset: Dataset) -> Graph:
+def data_graph(dataset: Dataset | CompiledGraph) -> Graph:
     """Everything but the ontology graph, as one graph (shapes look across named graphs)."""
+    if isinstance(dataset, CompiledGraph):
+        dataset = dataset.to_dataset()
     union = Graph(bind_namespaces="none")
     for graph in dataset.graphs():
         if graph.identifier != GRAPH_ONTOLOGY:
@@ -107,7 +110,7 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationRep
 PYSHACL_MAX_QUADS = 20_000
 
 
-def validate_dataset(dataset: Dataset, shapes: Graph, ontology: Graph,
+def validate_dataset(dataset: Dataset | CompiledGraph, shapes: Graph, ontology: Graph,
                      engine: str = "auto") -> ValidationReport:
     """Validate a compiled dataset: ``pyshacl``, ``sparql`` (Oxigraph), or ``auto`` (pySHACL up
     to :data:`PYSHACL_MAX_QUADS`). A shape outside the translated subset falls back to pySHACL."""

@@ -30,9 +30,8 @@ import networkx as nx
 
 if TYPE_CHECKING:
     import igraph
-    from rdflib import Graph
 
-from kg.network import CERTAINTY_RANK, add_centrality, load_view, project, view
+from kg.network import CERTAINTY_RANK, add_centrality, load_view
 
 #: vis-network inside the pyvis package (pinned <0.4 in pyproject)
 VIS_NETWORK_JS = ("pyvis", "templates/lib/vis-9.1.2/vis-network.min.js")
@@ -115,13 +114,6 @@ def graph_page(graph_file: Path, name: str = "full", actor: str | None = None,
                lang: str = "en") -> str:
     """``kg graph``: the page of one view of an RDF file."""
     graph = load_view(graph_file, name, actor)
-    return render_html(graph, title=view_title(graph), lang=lang)
-
-
-def dataset_page(dataset: Graph, name: str = "full", actor: str | None = None,
-                 lang: str = "en") -> str:
-    """The page of one view of an in-memory dataset (what ``kg build`` writes)."""
-    graph = view(project(dataset), name, actor)
     return render_html(graph, title=view_title(graph), lang=lang)
 
 

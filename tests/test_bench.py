@@ -26,8 +26,11 @@ def test_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     for expected in [("compile", "oxigraph"), ("validate", "oxigraph"), ("load", "oxigraph"),
                      ("load", "rdflib"), ("load", "peer-rdflib"), ("load", "peer-oxigraph"),
                      ("parse-floor", "peer-oxigraph"), ("query:peer-who-met-whom", "oxigraph"),
-                     ("export-ttl", "rdflib")]:
+                     ("export-ttl", "oxigraph"), ("export-nt", "oxigraph"),
+                     ("kg-build", "oxigraph"), ("to-dataset", "rdflib")]:
         assert expected in stages, expected
+    build = next(r for r in report["results"] if r["stage"] == "kg-build")
+    assert "failed" not in build["note"] and build["peak_rss_mb"] > 0  # the real CLI ran
     row = next(r for r in report["results"] if r["stage"] == "compile")
     assert row["size_triples"] > 1000 and row["median_s"] > 0 and row["peak_rss_mb"] > 0
     validate = next(r for r in report["results"]

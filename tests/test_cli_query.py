@@ -29,7 +29,7 @@ def graph_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy2(DATA / "entities.yaml", data / "entities.yaml")
     shutil.copytree(SEED, data / "articles" / SEED_ID)
     path = folder / "seed.trig"
-    path.write_text(to_trig(build_graph(data, ONTOLOGY).dataset), encoding="utf-8")
+    path.write_bytes(to_trig(build_graph(data, ONTOLOGY).dataset))
     return path
 
 

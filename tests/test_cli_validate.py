@@ -33,7 +33,7 @@ def test_export_formats_validate_in_one_call(built: BuiltGraph, tmp_path: Path,
     for name in sorted(RDF_EXPORTS):
         if not name.endswith(".trig"):
             paths.append(tmp_path / name)
-            paths[-1].write_text(RDF_EXPORTS[name](built.dataset), encoding="utf-8")
+            paths[-1].write_bytes(RDF_EXPORTS[name](built.dataset))
     assert {p.suffix for p in paths} == {".ttl", ".nt", ".nq", ".jsonld"}
     code, out, err = validate(capsys, *paths)
     assert (code, err) == (0, "")
@@ -43,7 +43,7 @@ def test_export_formats_validate_in_one_call(built: BuiltGraph, tmp_path: Path,
 def test_trig_export_validates(built: BuiltGraph, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "diplo-kg.trig"
-    path.write_text(RDF_EXPORTS["diplo-kg.trig"](built.dataset), encoding="utf-8")
+    path.write_bytes(RDF_EXPORTS["diplo-kg.trig"](built.dataset))
     code, out, err = validate(capsys, path)
     assert (code, err) == (0, ""), out[:500]
 

@@ -59,7 +59,7 @@ def graph(seed: BuiltGraph) -> nx.MultiDiGraph:
 @pytest.fixture(scope="module")
 def trig_file(seed: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("graph") / "diplo-kg.trig"
-    path.write_text(to_trig(seed.dataset), encoding="utf-8")
+    path.write_bytes(to_trig(seed.dataset))
     return path
 
 

@@ -107,7 +107,7 @@ def test_same_html_under_another_hash_seed(seed: BuiltGraph, tmp_path: Path) -> 
             "g = view(project(parse_rdf_dataset(Path(sys.argv[1]))), 'actors'); "
             "print(hashlib.sha256(render_html(g, title='t').encode()).hexdigest())")
     trig = tmp_path / "g.trig"
-    trig.write_text(to_trig(seed.dataset), encoding="utf-8")
+    trig.write_bytes(to_trig(seed.dataset))
     digests = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -149,7 +149,7 @@ def test_build_registers_the_graph_pages() -> None:
 
 def test_kg_graph_writes_the_page(seed: BuiltGraph, tmp_path: Path) -> None:
     trig = tmp_path / "g.trig"
-    trig.write_text(to_trig(seed.dataset), encoding="utf-8")
+    trig.write_bytes(to_trig(seed.dataset))
     out = tmp_path / "ego.html"
     assert main(["graph", "--view", "ego", "--actor", "kim-jong-un", "-o", str(out),
                  "--graph", str(trig)]) == 0
