@@ -23,6 +23,7 @@ from kg.lint import LintCheck, load_checks, run_check
 from kg.query import compact, load_queries, run_query
 from kg.rdfio import to_rdflib
 from kg.store import OxigraphBackend
+from tests.conftest import EXPORTS
 
 QUERIES = load_queries()
 LINT = {check.name: check for check in load_checks()}
@@ -83,6 +84,20 @@ def _on_oxigraph(trig: str, sparql: str) -> Answer:
 def _both(trig: str, name: str) -> tuple[Answer, Answer]:
     sparql = QUERIES[name].text
     return _on_rdflib(trig, sparql), _on_oxigraph(trig, sparql)
+
+
+# ---------------------------------------------------------------------------- the union graph
+
+
+def test_no_triple_sits_in_two_graphs() -> None:
+    """Queries see the union of the named graphs. rdflib's union is a set of triples, but
+    Oxigraph 0.5's ``use_default_graph_as_union`` matches a triple once per graph holding it
+    (oxigraph/oxigraph#1920 deduplicates, later): counts and non-DISTINCT rows would differ
+    between the engines if the compiler wrote a triple into two graphs."""
+    store = ox.Store()
+    store.load(path=str(EXPORTS / "diplo-kg.nq"), format=ox.RdfFormat.N_QUADS)
+    triples = {(q.subject, q.predicate, q.object) for q in store}
+    assert len(store) == len(triples) > 1000
 
 
 # ---------------------------------------------------------------------------- hedged-as-fact
@@ -207,9 +222,9 @@ dkr:claim/a/summit a dkg:Claim ; dkg:about dkr:event/summit ; dkg:polarity dkv:p
 
 
 def test_speculated_deals_leave_out_deals_with_an_asserted_leg_on_every_engine() -> None:
-    """The rewrite (VALUES for the classes, a nested EXISTS for the asserted leg: 18 s -> 0.4 s
-    on Oxigraph at 1M triples) keeps the rows: a deal or a leg that is a fact removes the deal,
-    a summit is no deal, a certain denial does not make a deal certain."""
+    """The rewrite (a nested EXISTS for the asserted leg: 18 s -> 0.8 s on Oxigraph at 1M
+    triples) keeps the rows: a deal or a leg that is a fact removes the deal, a summit is no
+    deal, a certain denial does not make a deal certain."""
     expected = [
         ("dkr:event/deal", "dkg:ArmsDeal", "dkv:event-status-hypothetical",
          "dkv:certainty-unknown", "1", "0", "foreign-intelligence", ""),
