@@ -596,38 +596,47 @@ BETWEENNESS_SEED = 7
 
 
 def add_centrality(graph: nx.MultiDiGraph) -> None:
-    """Degree, degree centrality and betweenness on every node (in place).
+    """Degree, degree centrality and betweenness on every node (in place); see
+    :func:`centrality`. ``graph.graph["betweenness_method"]`` says how betweenness was got."""
+    values, method = centrality(graph)
+    for node, figures in values.items():
+        graph.nodes[node].update(figures)
+    if values:
+        graph.graph["betweenness_method"] = method
+
+
+def centrality(graph: nx.MultiDiGraph) -> tuple[dict[str, dict[str, int | float]], str]:
+    """Per node: ``degree``, ``degree_centrality`` and ``betweenness``; and the method.
 
     Both centralities are those of networkx on the simple undirected graph (normalised),
     computed by igraph in C: networkx' betweenness takes seconds at a few thousand nodes.
     Betweenness is exact up to :data:`EXACT_BETWEENNESS_MAX_NODES` nodes and estimated from
-    sampled pivots above; ``graph.graph["betweenness_method"]`` says which.
+    sampled pivots above. Reads the graph only.
     """
     import igraph
 
     nodes = list(graph.nodes)
     n = len(nodes)
     if n == 0:
-        return
+        return {}, ""
     index = {node: i for i, node in enumerate(nodes)}
     pairs = sorted({(min(index[u], index[v]), max(index[u], index[v]))
                     for u, v in graph.edges() if u != v})
     simple = igraph.Graph(n=n, edges=pairs)
     if n <= EXACT_BETWEENNESS_MAX_NODES:
         between = simple.betweenness(directed=False)
-        graph.graph["betweenness_method"] = "exact"
+        method = "exact"
     else:
         pivots = random.Random(BETWEENNESS_SEED).sample(range(n), BETWEENNESS_PIVOTS)
         between = [b * n / BETWEENNESS_PIVOTS
                    for b in simple.betweenness(directed=False, sources=pivots)]
-        graph.graph["betweenness_method"] = f"estimated from {BETWEENNESS_PIVOTS} sampled pivots"
+        method = f"estimated from {BETWEENNESS_PIVOTS} sampled pivots"
     degrees = simple.degree()
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
-    for i, node in enumerate(nodes):
-        data = graph.nodes[node]
-        data["degree"] = int(graph.degree(node))
-        data["degree_centrality"] = round(degrees[i] / (n - 1), 4) if n > 1 else 0.0
-        data["betweenness"] = round(float(between[i]) * scale, 4)
+    return {node: {"degree": int(graph.degree(node)),
+                   "degree_centrality": round(degrees[i] / (n - 1), 4) if n > 1 else 0.0,
+                   "betweenness": round(float(between[i]) * scale, 4)}
+            for i, node in enumerate(nodes)}, method
 
 
 # ---------------------------------------------------------------------------- exports

@@ -109,16 +109,22 @@ class CompiledGraph:
 
     def nquads(self) -> bytes:
         """Canonical N-Quads, graph-major."""
-        chunks = []
-        for name, triples in self.graphs.items():
-            suffix = f" {name} .\n"
-            chunks.append(suffix.join(triples) + suffix)
-        return "".join(chunks).encode("utf-8")
+        return b"".join(self.nquads_chunks())
+
+    def nquads_chunks(self) -> Iterator[bytes]:
+        """:meth:`nquads` one graph at a time."""
+        for name in self.graphs:
+            yield self.graph_nquads(name)
 
     def ntriples(self) -> bytes:
         """Canonical N-Triples of the union of every graph, sorted."""
+        return b"".join(self.ntriples_chunks())
+
+    def ntriples_chunks(self, lines: int = 20_000) -> Iterator[bytes]:
+        """:meth:`ntriples` a few thousand lines at a time."""
         union = sorted(set().union(*self.graphs.values())) if self.graphs else []
-        return ("".join(f"{line} .\n" for line in union)).encode("utf-8")
+        for start in range(0, len(union), lines):
+            yield ("".join(f"{line} .\n" for line in union[start:start + lines])).encode()
 
     def graph_nquads(self, name: str) -> bytes:
         """One named graph as N-Quads."""

@@ -23,10 +23,11 @@ import stat
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -351,15 +352,22 @@ def parse_rdf_dataset(path: Path, *, base_iri: str | None = None,
     return dataset
 
 
-def stage_file(path: Path, data: str | bytes) -> Path:
+#: what may be staged: text, bytes, or a function that writes the bytes into the open file
+#: (so a large export streams to disk instead of being held in memory whole)
+Content = str | bytes | Callable[[BinaryIO], None]
+
+
+def stage_file(path: Path, data: Content) -> Path:
     """Write ``data`` to a fsynced temp file beside ``path`` and return it (not yet renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
@@ -369,7 +377,7 @@ def stage_file(path: Path, data: str | bytes) -> Path:
     return Path(tmp)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: Content) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     tmp = stage_file(path, data)
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -227,26 +228,32 @@ def _tsv_term(cell: str) -> Node | None:
 def _tsv_rows(text: str, cache: dict[str, Node | None]) -> tuple[tuple[str, ...],
                                                                    tuple[tuple[Node | None, ...], ...]]:
     """Variables and rows of SPARQL TSV results. Each distinct cell is converted once; ``cache``
-    keeps the conversions for the next queries (bounded: cleared when full)."""
+    keeps the conversions for the next queries (bounded: emptied when full)."""
     head, _, body = text.partition("\n")
     variables = tuple(v[1:] for v in head.split("\t")) if head else ()
     if not variables:
         return (), ((),) * body.count("\n")
     # every row ends with a line break; "" between tabs is an unbound cell
     cells = body[:-1].replace("\n", "\t").split("\t") if body else []
-    terms: dict[str, Node | None] = {}
-    for cell in set(cells):
-        term = cache.get(cell, _MISSING)
-        terms[cell] = _tsv_term(cell) if term is _MISSING else term  # type: ignore[assignment]
-    if len(cache) + len(terms) > TERM_CACHE_SIZE:
-        cache.clear()
-    if len(terms) <= TERM_CACHE_SIZE:
-        cache.update(terms)
-    flat = map(terms.__getitem__, cells)
-    return variables, tuple(zip(*[flat] * len(variables), strict=True))
+    distinct = set(cells)
+    new = {cell: _tsv_term(cell) for cell in distinct.difference(cache)}
+    if len(distinct) > TERM_CACHE_SIZE:  # more than the cache holds: this answer's own table
+        terms = {cell: cache[cell] if cell in cache else new[cell] for cell in distinct}
+        flat = tuple(map(terms.__getitem__, cells))
+    else:
+        with _TERM_CACHE_LOCK:
+            # terms another thread's answer emptied from the cache since the difference above
+            new.update((cell, _tsv_term(cell)) for cell in distinct.difference(cache, new))
+            if len(cache) + len(new) > TERM_CACHE_SIZE:
+                kept = {cell: cache[cell] for cell in distinct.intersection(cache)}
+                cache.clear()
+                cache.update(kept)
+            cache.update(new)
+            flat = tuple(map(cache.__getitem__, cells))
+    return variables, tuple(zip(*[iter(flat)] * len(variables), strict=True))
 
 
-_MISSING = object()
+_TERM_CACHE_LOCK = threading.Lock()
 
 
 def _ntriples_graph(data: bytes) -> Graph:

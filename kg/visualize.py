@@ -31,7 +31,7 @@ import networkx as nx
 if TYPE_CHECKING:
     import igraph
 
-from kg.network import CERTAINTY_RANK, add_centrality, load_view
+from kg.network import CERTAINTY_RANK, add_centrality, centrality, load_view
 
 #: vis-network inside the pyvis package (pinned <0.4 in pyproject)
 VIS_NETWORK_JS = ("pyvis", "templates/lib/vis-9.1.2/vis-network.min.js")
@@ -138,24 +138,36 @@ def _script_json(payload: object) -> str:
 
 
 def _limit(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
-    """The graph itself, or its ``max_nodes`` most central nodes and a note saying so."""
+    """The graph itself, or its ``max_nodes`` most central nodes and a note saying so.
+
+    Never mutates ``graph``; a large graph is not copied whole (only the nodes kept are)."""
     n = graph.number_of_nodes()
     needs_centrality = any("degree" not in d for _, d in graph.nodes(data=True))
     if n <= max_nodes and not needs_centrality:
         return graph, ""
-    work = graph.copy()  # never mutate the caller's graph
-    if needs_centrality:
-        add_centrality(work)
     if n <= max_nodes:
+        work = graph.copy()
+        add_centrality(work)
         return work, ""
-    ranked = sorted(work.nodes(data=True), key=lambda item: (-float(item[1].get("betweenness", 0)),
-                                                             -int(item[1].get("degree", 0)), item[0]))
-    keep = sorted(node for node, _ in ranked[:max_nodes])
-    sub = nx.MultiDiGraph(**work.graph)
-    for node in keep:
-        sub.add_node(node, **work.nodes[node])
-    for u, v, key, data in work.edges(keys=True, data=True):
-        if u in sub and v in sub:
+    figures: dict[str, dict[str, int | float]] = {}
+    if needs_centrality:
+        figures, method = centrality(graph)
+    else:
+        method = str(graph.graph.get("betweenness_method", ""))
+
+    def value(node: str, key: str) -> float:
+        return float(figures[node][key] if figures else graph.nodes[node].get(key, 0))
+
+    ranked = sorted(graph.nodes, key=lambda node: (-value(node, "betweenness"),
+                                                   -value(node, "degree"), node))
+    keep = set(ranked[:max_nodes])
+    sub = nx.MultiDiGraph(**graph.graph)
+    if method:
+        sub.graph["betweenness_method"] = method
+    for node in sorted(keep):
+        sub.add_node(node, **graph.nodes[node], **figures.get(node, {}))
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if u in keep and v in keep:
             sub.add_edge(u, v, key=key, **data)
     note = (f"Large graph: showing the {max_nodes} most central of {n} nodes (betweenness, then "
             f"degree) and the {sub.number_of_edges()} edges between them. "

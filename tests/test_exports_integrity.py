@@ -13,6 +13,7 @@ import sys
 import textwrap
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from rdflib import Dataset, Graph
@@ -128,7 +129,7 @@ def test_exports_are_byte_identical_across_hash_seeds(built: BuiltGraph) -> None
 # ---------------------------------------------------------------------------- atomic writes
 
 _KILLED_MID_WRITE = textwrap.dedent("""
-    import os, sys, time
+    import io, os, sys, time
     from pathlib import Path
     import kg.build
     real_stage = kg.build.stage_file
@@ -138,6 +139,10 @@ _KILLED_MID_WRITE = textwrap.dedent("""
         calls.append(path)
         if len(calls) < 3:
             return real_stage(path, data)
+        if callable(data):  # a streaming writer: let it write, then keep half of it
+            buffer = io.BytesIO()
+            data(buffer)
+            data = buffer.getvalue()
         payload = data.encode() if isinstance(data, str) else data
         with open(path.parent / f".{path.name}.partial.tmp", "wb") as handle:
             handle.write(payload[: len(payload) // 2])
@@ -279,3 +284,17 @@ def test_exports_keep_literal_datatypes_as_written(built: BuiltGraph) -> None:
         text = render(built.graph).decode("utf-8")
         assert nni in text or "xsd:nonNegativeInteger" in text, name
         assert '"0"^^' in text or '"@value":"0"' in text, name
+
+
+def test_streaming_writer_failing_midway_leaves_no_file(tmp_path: Path) -> None:
+    """An export streamed into its staged file that fails halfway leaves neither the target
+    nor the temp file."""
+    from kg.rdfio import stage_file
+
+    def writer(handle: BinaryIO) -> None:
+        handle.write(b"<a> <b> <c> .\n" * 1000)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        stage_file(tmp_path / "diplo-kg.nt", writer)
+    assert list(tmp_path.iterdir()) == []
