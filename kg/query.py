@@ -362,11 +362,13 @@ def _term_key(term: Node) -> tuple[Any, ...]:
     return (type(term), str(term), getattr(term, "language", None), getattr(term, "datatype", None))
 
 
-def pack_rows(rows: Iterable[Sequence[Node | None]]) -> tuple[tuple[Node, ...], bytes]:
+def pack_rows(rows: Sequence[Sequence[Node | None]]) -> tuple[tuple[Node, ...], bytes]:
     """Rows of terms as a table of distinct terms and the cells as indices into it (-1: unbound),
     so a result crosses the pipe as a few distinct terms and an array, not one pickled rdflib
-    object per cell. Inverse: :func:`unpack_rows`."""
-    index: dict[tuple[Any, ...], int] = {}
+    object per cell. Inverse: :func:`unpack_rows`. (``rows`` is held while packing: the
+    identity shortcut relies on every term staying alive.)"""
+    by_id: dict[int, int] = {}
+    by_key: dict[tuple[Any, ...], int] = {}
     terms: list[Node] = []
     cells = array("i")
     for row in rows:
@@ -374,11 +376,14 @@ def pack_rows(rows: Iterable[Sequence[Node | None]]) -> tuple[tuple[Node, ...], 
             if term is None:
                 cells.append(-1)
                 continue
-            key = _term_key(term)
-            position = index.get(key)
-            if position is None:
-                position = index[key] = len(terms)
-                terms.append(term)
+            position = by_id.get(id(term))
+            if position is None:  # a new object: is an equal term already in the table?
+                key = _term_key(term)
+                position = by_key.get(key)
+                if position is None:
+                    position = by_key[key] = len(terms)
+                    terms.append(term)
+                by_id[id(term)] = position
             cells.append(position)
     return tuple(terms), cells.tobytes()
 

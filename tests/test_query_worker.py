@@ -424,3 +424,18 @@ def test_threads_vetting_at_once_do_not_break_the_parser() -> None:
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("0 []"), done.stdout
+
+
+def test_the_term_cache_stays_bounded_and_answers_stay_right(
+        backend: OxigraphBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "TERM_CACHE_SIZE", 40)
+    assert backend.store is not None
+    for name in sorted(load_queries()):  # answers above and below the bound
+        text = load_queries()[name].text
+        old = _old_path(backend.store, text)
+        new = backend.query(text)
+        if old[0] == "SELECT":
+            assert (new.variables, new.rows) == old[1:], name
+        assert len(backend._terms) <= 40
