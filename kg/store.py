@@ -236,14 +236,14 @@ def _tsv_rows(text: str, cache: dict[str, Node | None]) -> tuple[tuple[str, ...]
     # every row ends with a line break; "" between tabs is an unbound cell
     cells = body[:-1].replace("\n", "\t").split("\t") if body else []
     distinct = set(cells)
-    new = {cell: _tsv_term(cell) for cell in distinct.difference(cache)}
-    if len(distinct) > TERM_CACHE_SIZE:  # more than the cache holds: this answer's own table
-        terms = {cell: cache[cell] if cell in cache else new[cell] for cell in distinct}
-        flat = tuple(map(terms.__getitem__, cells))
-    else:
-        with _TERM_CACHE_LOCK:
-            # terms another thread's answer emptied from the cache since the difference above
-            new.update((cell, _tsv_term(cell)) for cell in distinct.difference(cache, new))
+    new = {cell: _tsv_term(cell) for cell in distinct.difference(cache)}  # outside the lock
+    with _TERM_CACHE_LOCK:
+        # terms another thread's answer emptied from the cache since the difference above
+        new.update((cell, _tsv_term(cell)) for cell in distinct.difference(cache, new))
+        if len(distinct) > TERM_CACHE_SIZE:  # more than the cache holds: this answer's own table
+            terms = {cell: new[cell] if cell in new else cache[cell] for cell in distinct}
+            flat = tuple(map(terms.__getitem__, cells))
+        else:
             if len(cache) + len(new) > TERM_CACHE_SIZE:
                 kept = {cell: cache[cell] for cell in distinct.intersection(cache)}
                 cache.clear()
