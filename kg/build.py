@@ -163,8 +163,20 @@ def _write_all(products: Iterable[tuple[str, Content]], out_dir: Path) -> list[P
     return [target for _temp, target in staged]
 
 
-def build(data_dir: Path, ontology_dir: Path, out_dir: Path) -> tuple[BuiltGraph, list[Path]]:
-    """The main job. Each file is replaced atomically; a failed build leaves exports/ as it was."""
+def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
+          store: str | None = None) -> tuple[BuiltGraph, list[Path]]:
+    """The main job. Each file is replaced atomically; a failed build leaves exports/ as it was.
+
+    ``store`` (``oxigraph:PATH``): then load the persistent store with the quads written to
+    ``diplo-kg.trig`` (reopened without reload while that file is unchanged).
+    """
     built = build_graph(data_dir, ontology_dir)
     rendered = ((name, render(built)) for name, render in sorted(PRODUCTS.items()))
-    return built, _write_all(rendered, out_dir)
+    written = _write_all(rendered, out_dir)
+    if store is not None:
+        from kg.store import load_store
+
+        built.__dict__.pop("network", None)  # the pages are written: free the projection
+        give_back_memory()
+        load_store(out_dir / "diplo-kg.trig", store, built.graph)
+    return built, written

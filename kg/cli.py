@@ -46,15 +46,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
         from kg.store import disk_store_path
 
         disk_store_path(args.store)  # a bad --store fails before anything is written
-    built, written = build(args.data, args.ontology, args.out)
+    built, written = build(args.data, args.ontology, args.out, store=args.store)
     for warning in built.report.warnings:
         print(warning.one_line(), file=sys.stderr)
     print(f"built {len(built.graph)} quads; wrote {len(written)} files to {args.out}")
-    if args.store:  # --store oxigraph:PATH (kg.store; benchmarked by the performance helper)
-        from kg.store import load_store
+    if args.store:  # --store oxigraph:PATH: loaded by build() from the compiled quads
+        from kg.store import disk_store_path
 
-        path = load_store(args.out / "diplo-kg.trig", args.store)
-        print(f"loaded {args.out / 'diplo-kg.trig'} into the Oxigraph store at {path}")
+        print(f"loaded {args.out / 'diplo-kg.trig'} into the Oxigraph store at "
+              f"{disk_store_path(args.store)}")
     return 0
 
 

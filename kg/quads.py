@@ -22,6 +22,8 @@ from rdflib.term import Node
 if TYPE_CHECKING:
     from rdflib import Dataset
 
+#: quads per call of Oxigraph's bulk loader (see CompiledGraph.to_store)
+BULK_BATCH_QUADS = 250_000
 XSD_STRING = str(XSD.string)
 RDF_LANGSTRING = str(RDF.langString)
 
@@ -135,13 +137,28 @@ class CompiledGraph:
         """Every quad as a pyoxigraph Quad (parsed back from the text, datatypes as written)."""
         return iter(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))
 
-    def to_store(self, store: ox.Store) -> ox.Store:
+    def to_store(self, store: ox.Store, *, bulk: bool = False) -> ox.Store:
         """Load every quad into an Oxigraph store (which normalises some literal datatypes).
 
-        Graph by graph: one N-Quads text of the whole graph would hold the 1M-triple corpus
-        twice more in memory (measured: peak 1.4 GB instead of 0.6 GB, and slower)."""
-        for name in self.graphs:
-            store.load(input=self.graph_nquads(name), format=ox.RdfFormat.N_QUADS)
+        In memory (``bulk=False``): graph by graph, in transactions; one N-Quads text of the
+        whole graph would hold the 1M-triple corpus twice more (peak 1.4 GB instead of 0.6 GB).
+        On disk (``bulk=True``): Oxigraph's bulk loader, fed ~250k quads at a time: one call
+        per graph writes thousands of tiny files (76 s at 1M quads), one call for everything
+        buffers it all (1.2 GB); batches take 8 s and ~350 MB."""
+        if not bulk:
+            for name in self.graphs:
+                store.load(input=self.graph_nquads(name), format=ox.RdfFormat.N_QUADS)
+            return store
+        batch: list[bytes] = []
+        size = 0
+        for name, triples in self.graphs.items():
+            batch.append(self.graph_nquads(name))
+            size += len(triples)
+            if size >= BULK_BATCH_QUADS:
+                store.bulk_load(input=b"".join(batch), format=ox.RdfFormat.N_QUADS)
+                batch, size = [], 0
+        if batch:
+            store.bulk_load(input=b"".join(batch), format=ox.RdfFormat.N_QUADS)
         return store
 
     def rdflib_quads(self) -> Iterator[tuple[Node, URIRef, Node, str]]:
