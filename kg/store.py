@@ -21,6 +21,8 @@ long-lived workers forked once (:class:`kg.query.QueryWorkers`), rdflib in a chi
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import re
@@ -238,7 +240,7 @@ def _tsv_rows(text: str, cache: dict[str, Node | None]) -> tuple[tuple[str, ...]
     cells = body[:-1].replace("\n", "\t").split("\t") if body else []
     distinct = set(cells)
     new = {cell: _tsv_term(cell) for cell in distinct.difference(cache)}  # outside the lock
-    with _TERM_CACHE_LOCK:
+    with _TERM_CACHE_LOCK, _gc_paused():
         # terms another thread's answer emptied from the cache since the difference above
         new.update((cell, _tsv_term(cell)) for cell in distinct.difference(cache, new))
         if len(distinct) > TERM_CACHE_SIZE:  # more than the cache holds: this answer's own table
@@ -251,7 +253,21 @@ def _tsv_rows(text: str, cache: dict[str, Node | None]) -> tuple[tuple[str, ...]
                 cache.update(kept)
             cache.update(new)
             flat = tuple(map(cache.__getitem__, cells))
-    return variables, tuple(zip(*[iter(flat)] * len(variables), strict=True))
+        return variables, tuple(zip(*[iter(flat)] * len(variables), strict=True))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cycle collector paused while an answer's rows become tuples (held under
+    ``_TERM_CACHE_LOCK``, so threads cannot interleave the pause). Rows make no cycles, but each
+    collection re-walks the large cell table: at 34k rows × 9 columns, half the reading time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _TERM_CACHE_LOCK = threading.Lock()
