@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 import io
 import os
 from collections.abc import Callable, Iterable
@@ -177,6 +178,7 @@ def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
         from kg.store import load_store
 
         built.__dict__.pop("network", None)  # the pages are written: free the projection
+        gc.collect()  # (networkx graphs hold reference cycles)
         give_back_memory()
         load_store(out_dir / "diplo-kg.trig", store, built.graph)
     return built, written
