@@ -3,7 +3,7 @@ the validator and the stores read.
 
 Every triple is one string of canonical N-Triples terms (``<s> <p> "o"@fr``, written by
 Oxigraph's term formatter), grouped by named graph. Compared with an rdflib ``Dataset`` of the
-same quads this is about six times smaller (1M triples: ~250 MB instead of 1.6 GB), sorts into a
+same quads this is about five times smaller (1M triples: ~300 MB instead of 1.6 GB), sorts into a
 canonical order (so every export is byte-identical for the same data), loads into Oxigraph at
 parse speed, and keeps each literal's datatype exactly as written (an Oxigraph store normalises
 ``xsd:nonNegativeInteger`` to ``xsd:integer``, oxigraph#526, so exports never come from a store).
@@ -31,8 +31,9 @@ RDF_LANGSTRING = str(RDF.langString)
 class QuadWriter:
     """Collects quads as text, one list of triple strings per named graph.
 
-    ``writer.graph(name)`` gives an object with ``add((s, p, o))``, like ``Dataset.graph(name)``,
-    so the compiler writes to either. IRIs are formatted once and cached (they repeat).
+    ``writer.graph(name)`` gives an object with ``add((s, p, o))`` taking rdflib terms, like
+    ``Dataset.graph(name)``: that is all the compiler writes to. IRIs are formatted once and
+    cached (they repeat).
     """
 
     def __init__(self) -> None:
