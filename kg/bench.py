@@ -249,8 +249,9 @@ def _pipeline_peer(kind: str, work: Path, options: dict[str, Any]) -> list[dict[
         with rec.stage("export-ttl", "store.dump Turtle"):
             store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
         for name, text in queries.items():
-            with rec.stage(f"query:{name}") as row:
-                row["rows"] = len(list(store.query(text)))
+            with rec.stage(f"query:{name}", "rows read as pyoxigraph terms") as row:
+                # every value read, as any caller must (ours hands back rdflib terms)
+                row["rows"] = len([tuple(solution) for solution in store.query(text)])
         return _with_size(rec.rows, row_size(rec.rows))
     from rdflib import Graph
 
