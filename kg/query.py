@@ -529,7 +529,8 @@ class QueryWorker:
         self._stopping = threading.Lock()
 
     def alive(self) -> bool:
-        return not self._stopped and self._process.is_alive()
+        with self._stopping:  # not while another thread stops (and closes) it
+            return not self._stopped and self._process.is_alive()
 
     def exchange(self, request: Any, timeout: float, limit: float | None = None) -> tuple[Any, ...]:
         """Send one request and return the worker's answer message. Past ``timeout`` seconds
