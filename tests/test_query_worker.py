@@ -439,3 +439,32 @@ def test_the_term_cache_stays_bounded_and_answers_stay_right(
         if old[0] == "SELECT":
             assert (new.variables, new.rows) == old[1:], name
         assert len(backend._terms) <= 40
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Any:
+    from kg.rdfio import parse_rdf_dataset
+
+    return parse_rdf_dataset(GRAPH_FILE)
+
+
+@pytest.mark.parametrize("name", sorted(load_queries()))
+def test_rdflib_rows_through_the_term_table_are_the_evaluated_rows(name: str, dataset: Any) -> None:
+    import warnings
+
+    from kg.query import run_query
+
+    text = load_queries()[name].text
+    got = run_query(dataset, text)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        direct = dataset.query(text)
+        if got.form == "ASK":
+            assert got.boolean is bool(direct.askAnswer)
+            return
+        if got.graph is not None:
+            assert set(got.graph) == set(direct.graph)
+            return
+        rows = tuple(tuple(row.asdict().get(v) for v in got.variables) for row in direct)
+    assert got.rows == rows
+    assert [[_exact(v) for v in row] for row in got.rows] == [[_exact(v) for v in row] for row in rows]
