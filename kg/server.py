@@ -17,7 +17,10 @@ Read-only and bounded:
 - every update is refused with 403 (``update=`` parameters, ``application/sparql-update``
   bodies, update text sent as a query), as are ``SERVICE`` and ``FROM`` / ``FROM NAMED``; the
   data cannot change (the backends only ever run vetted read-only queries);
-- each query runs in a child process killed at the time limit (503, ``Retry-After``);
+- each query runs in its own process, killed at the time limit (503, ``Retry-After``): a child
+  per query on rdflib; on Oxigraph one of the backend's reused workers (the backend is safe to
+  share between request threads; at most ``WORKERS_PER_BACKEND`` queries run at once, others
+  wait for a worker within their time limit);
 - at most ``max_rows`` rows (or triples) are returned; a cut result carries the headers
   ``X-Result-Truncated: true`` and ``X-Result-Limit: N``, and JSON results also
   ``"head": {"truncated": true, "limit": N}`` (CSV/TSV/XML bodies stay standard);
