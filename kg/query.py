@@ -230,6 +230,8 @@ def _vet(sparql: str, name: str) -> tuple[str, Query]:
         raise _read_only_error("SPARQL Update", name) from None
     except RecursionError:
         raise InputError("query nested too deeply", path=name) from None
+    except ValueError as exc:  # rdflib expands \uXXXX escapes before parsing; a bad one raises
+        raise InputError(f"SPARQL syntax error: {exc}", path=name) from None
     try:
         query = translateQuery(tree)
     except Exception as exc:  # rdflib raises bare Exception for e.g. an unknown prefix

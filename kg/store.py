@@ -502,11 +502,27 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     form = check_query(sparql)
     brace = _where_brace(sparql, form)
     names = " ".join(f"?{k}" for k in bound)
-    terms = " ".join(v.n3() for v in bound.values())
+    terms = " ".join(_sparql_term(v) for v in bound.values())
     block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
     result = sparql[:brace + 1] + block + sparql[brace + 1:]
     check_query(result)
     return result
+
+
+#: an escape pair of n3() output; an escaped backslash followed by u or U caught separately
+_ESCAPE = re.compile(r"\\\\([uU])|\\.", re.S)
+
+
+def _sparql_term(term: Node) -> str:
+    """``term.n3()``, safe from rdflib's parser: it expands ``\\uXXXX`` in the whole query
+    text before tokenising, so an escaped backslash followed by ``u0000`` (a literal holding
+    backslash-u) became a NUL escape and a syntax error. Such a ``u`` is written ``\\U00000075``
+    (eight digits: rdflib takes eight when it can), which every SPARQL parser reads as ``u``."""
+    text = term.n3()
+    if not isinstance(term, Literal):
+        return text
+    return _ESCAPE.sub(lambda m: f"\\\\\\U{ord(m.group(1)):08X}" if m.group(1) else m.group(0),
+                       text)
 
 
 _LITERAL_TYPES = ("literal", "typed-literal")

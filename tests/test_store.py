@@ -25,7 +25,7 @@ from rdflib.term import Node
 import kg.rdfio
 import kg.store
 from kg.errors import InputError, KGError, QueryTimeout
-from kg.query import QueryResult, load_queries
+from kg.query import QueryResult, check_query, load_queries
 from kg.store import (
     Backend,
     GraphSelection,
@@ -244,6 +244,21 @@ def test_any_literal_goes_through_values_unchanged(text: str, lang: str | None) 
     written = with_values("SELECT ?x WHERE { }", {"x": value})
     (row,) = list(store.query(written))
     assert kg.rdfio.to_rdflib(row["x"]) == value
+
+
+@pytest.mark.parametrize("text", ["\\U0000", "\\u00550000", "a\\\\u0041b", "\\\\\\u"])
+def test_a_literal_holding_backslash_u_goes_through_values(text: str) -> None:
+    """Regression (found by the property test above): rdflib expands \\uXXXX escapes in the
+    whole query text before parsing, so a literal holding a backslash then u0000 became a NUL
+    escape and the VALUES query a syntax error."""
+    written = with_values("SELECT ?x WHERE { }", {"x": Literal(text)})
+    (row,) = list(ox.Store().query(written))
+    assert kg.rdfio.to_rdflib(row["x"]) == Literal(text)
+
+
+def test_a_bad_unicode_escape_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(InputError, match="syntax error"):
+        check_query('SELECT * WHERE { ?s ?p "\\UFFFFFFFF" }')
 
 
 def test_values_refuse_a_non_term_or_a_bad_variable_name() -> None:
