@@ -119,16 +119,19 @@ def _kg_build(rec: _Recorder, work: Path, data: Path, ontology: Path) -> None:
                "--store", f"oxigraph:{store}"]
     row: dict[str, Any] = {"stage": "kg-build", "note": "kg build --store oxigraph:PATH "
                            "(read, compile, validate, every export, graph pages, disk store)"}
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(child.pid, 0)
-    row["seconds"] = time.perf_counter() - start
-    row["peak_rss_mb"] = usage.ru_maxrss / 1024
-    if os.waitstatus_to_exitcode(status) != 0:
-        assert child.stderr is not None
-        row["note"] = f"failed: {child.stderr.read().decode(errors='replace').strip()[-200:]}"
-        row["failed"] = True
-    child.returncode = os.waitstatus_to_exitcode(status)
+    # stderr to a file, not a pipe: a build printing many warnings would fill a pipe nobody
+    # reads until wait4 returns, and both processes would wait for ever
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        row["seconds"] = time.perf_counter() - start
+        row["peak_rss_mb"] = usage.ru_maxrss / 1024
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if child.returncode != 0:
+            errors.seek(0)
+            row["note"] = f"failed: {errors.read().decode(errors='replace').strip()[-200:]}"
+            row["failed"] = True
     rec.rows.append(row)
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
