@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 
-from kg.namespaces import PREFIXES, bind_prefixes
+from kg.namespaces import PREFIXES
 from kg.quads import CompiledGraph
 
 Compiled = CompiledGraph | Dataset
@@ -28,15 +28,6 @@ _PREFIXES = {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items()) if prefi
 
 def compiled(graph: Compiled) -> CompiledGraph:
     return graph if isinstance(graph, CompiledGraph) else CompiledGraph.from_dataset(graph)
-
-
-def union_graph(dataset: Dataset) -> Graph:
-    """All named graphs merged into one plain rdflib Graph."""
-    graph = bind_prefixes(Graph(bind_namespaces="none"))
-    for quad_graph in dataset.graphs():
-        for triple in quad_graph:
-            graph.add(triple)
-    return graph
 
 
 class _ChunkReader(io.RawIOBase):

@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rdflib import Dataset, Graph
 
 from kg.build import BuiltGraph, build_graph
+from kg.namespaces import bind_prefixes
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -32,3 +34,12 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    """All named graphs of a Dataset merged into one plain rdflib Graph."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    for quad_graph in dataset.graphs():
+        for triple in quad_graph:
+            graph.add(triple)
+    return graph

@@ -10,9 +10,8 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from kg.build import BuiltGraph, build_graph
 from kg.errors import InputError
-from kg.export import union_graph
 from kg.namespaces import DKG, DKR, DKV, article_graph
-from tests.conftest import DATA, ONTOLOGY, SEED_ID
+from tests.conftest import DATA, ONTOLOGY, SEED_ID, union_graph
 
 FR_FOLLOW_UP = "001_336225063af0220c"
 EN_WIRE = "002_91039dd9cf24bb3e"

@@ -21,9 +21,9 @@ from rdflib.compare import isomorphic
 
 from kg.build import BuiltGraph
 from kg.cli import main
-from kg.export import RDF_EXPORTS, union_graph
+from kg.export import RDF_EXPORTS
 from kg.rdfio import parse_rdf_dataset
-from tests.conftest import DATA, ONTOLOGY, ROOT, SEED_ID
+from tests.conftest import DATA, ONTOLOGY, ROOT, SEED_ID, union_graph
 
 RDFLIB_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads",
                   ".jsonld": "json-ld"}

@@ -10,9 +10,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.build import BuiltGraph, build_graph
-from kg.export import union_graph
 from kg.namespaces import DKG, DKR, DKV, NIF, article_graph
-from tests.conftest import FIXTURES, ONTOLOGY, SEED, SEED_ID, SHARED
+from tests.conftest import FIXTURES, ONTOLOGY, SEED, SEED_ID, SHARED, union_graph
 
 ARTICLE = DKR[f"article/{SEED_ID}"]
 
