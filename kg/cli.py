@@ -190,6 +190,20 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- review
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from kg.review.app import ReviewApp, serve
+    from kg.review.session import ReviewSession, find_drafts
+
+    session = ReviewSession(find_drafts(args.drafts), args.data, args.ontology,
+                            reviewer=args.reviewer)
+    serve(ReviewApp(session), args.host, args.port,
+          announce=lambda line: print(line, file=sys.stderr, flush=True))
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -349,6 +363,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "and accuracies of drafts extracted from their texts")
     p.add_argument("--data", type=Path, default=Path("data"),
                    help="data folder to reconcile actors and things with (default: data)")
+    p = _sub(subparsers, "review",
+             "Review drafted articles in the browser: the text with every claim highlighted, "
+             "accept, edit, reject, split or add claims, edit things and entities; saving "
+             "validates like kg build and rewrites annotation.yaml atomically (local only).",
+             "kg review drafts/004_mytext --reviewer 'Jane Analyst'\n"
+             "kg review drafts/            # every draft folder inside\n"
+             "then open http://127.0.0.1:8001/", _cmd_review)
+    p.add_argument("drafts", nargs="+", type=Path, metavar="DRAFT_DIR",
+                   help="a draft article folder (article.txt, meta.yaml, annotation.yaml, as "
+                        "written by kg extract -o) or a folder of them")
+    p.add_argument("--reviewer", metavar="NAME",
+                   help="your name, written as provenance.reviewer (else asked on the page)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8001, help="port (default: 8001; 0 = any free)")
+    p.add_argument("--data", type=Path, default=Path("data"),
+                   help="data folder: the registry and the articles drafts are checked "
+                        "against (default: data)")
+    p.add_argument("--ontology", type=Path, default=Path("ontology"),
+                   help="ontology folder (default: ontology)")
     p = _sub(subparsers, "bench",
              "Benchmark every stage (generate, read, compile, validate, exports, load, queries, "
              "networkx, HTML) on a synthetic corpus, on the rdflib and Oxigraph backends and "

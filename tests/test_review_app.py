@@ -1,0 +1,361 @@
+"""kg review's server: what it serves, what it saves, and what it refuses (no browser)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.review.app import ReviewApp, running
+from kg.review.session import ReviewSession, content_hash, find_drafts
+from kg.yamlsafe import load_yaml
+from tests.conftest import DATA, ONTOLOGY
+
+DRAFT_ID = "900_review-test"
+DRAFT_TEXT = ("Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi. "
+              "Selon l'agence KCNA, il a rencontré Kim Jong-un pendant deux heures. "
+              "Les deux pays pourraient signer un accord de coopération militaire.\n")
+DRAFT_ANNOTATION = """\
+# Draft annotation of 900_review-test written by hand for the tests (fr).
+article: 900_review-test
+provenance:
+  annotator: {software: kg-extract, version: 0.1.0}
+  annotatedAt: "2026-12-06T21:40:00Z"
+
+entities:
+  - id: russian-foreign-minister-test
+    type: Minister
+    label: {fr: ministre russe des Affaires étrangères, en: Russian foreign minister}
+    represents: russia
+
+things:
+  - id: minister-arrival-test
+    type: Arrival
+    label: {fr: arrivée du ministre à Pyongyang, en: the minister's arrival in Pyongyang}
+    initiator: russian-foreign-minister-test
+    destination: pyongyang
+    eventStatus: held
+  - id: minister-kim-meeting-test
+    type: Meeting
+    label: {fr: rencontre ministre–Kim, en: minister–Kim meeting}
+    participant: [russian-foreign-minister-test, kim-jong-un]
+    eventStatus: held
+  - id: military-cooperation-test
+    type: ArmsDeal
+    label: {fr: accord de coopération militaire, en: military cooperation agreement}
+    party: [north-korea, russia]
+    eventStatus: hypothetical
+
+claims:
+  - id: minister-arrived
+    quote: Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi
+    about: minister-arrival-test
+    certainty: certain
+    temporality: past
+    review: drafted
+    confidence: "0.9"
+  - id: kcna-says
+    quote: Selon l'agence KCNA
+    about: minister-kim-meeting-test
+    certainty: certain
+    review: drafted
+    confidence: "0.4"
+  - id: met-kim
+    quote: il a rencontré Kim Jong-un pendant deux heures
+    about: minister-kim-meeting-test
+    certainty: certain
+    temporality: past
+    review: drafted
+    confidence: "0.7"
+  - id: could-sign
+    quote: Les deux pays pourraient signer un accord de coopération militaire
+    about: military-cooperation-test
+    certainty: possible
+    temporality: future
+    hedgeCue: pourraient
+    evidentialBasis: journalist-speculation
+    review: drafted
+    confidence: "0.6"
+"""
+
+
+def make_draft(parent: Path) -> Path:
+    """A small drafted article of our own, as ``kg extract -o`` lays it out."""
+    folder = parent / DRAFT_ID
+    folder.mkdir(parents=True)
+    (folder / "article.txt").write_text(DRAFT_TEXT, encoding="utf-8")
+    (folder / "meta.yaml").write_text(f"id: {DRAFT_ID}\nlanguage: fr\n"
+                                      "unknown: [title, publisher, published]\n", encoding="utf-8")
+    (folder / "annotation.yaml").write_text(DRAFT_ANNOTATION, encoding="utf-8")
+    return folder
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def draft(tmp_path: Path) -> Path:
+    return make_draft(tmp_path / "drafts")
+
+
+@pytest.fixture
+def session(draft: Path) -> ReviewSession:
+    return ReviewSession(find_drafts([draft.parent]), DATA, ONTOLOGY,
+                         clock=lambda: "2026-12-06T22:10:00Z")
+
+
+@pytest.fixture
+def server(session: ReviewSession) -> Iterator[tuple[ReviewApp, str]]:
+    app = ReviewApp(session)
+    with running(app) as url:
+        yield app, url
+
+
+def request(url: str, method: str, path: str, body: Any = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One raw HTTP request (so tests can send any Host, Origin or path)."""
+    split = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        sent = {"Host": split.netloc, **(headers or {})}
+        if data is not None:
+            sent.setdefault("Content-Type", "application/json")
+            sent["Content-Length"] = str(len(data))
+        for key, value in sent.items():
+            connection.putheader(key, value)
+        connection.endheaders(data)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def post(server: tuple[ReviewApp, str], path: str, body: Any,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    app, url = server
+    status, _headers, raw = request(url, "POST", path, body,
+                                    {"X-Review-Token": app.token, **(headers or {})})
+    return status, json.loads(raw)
+
+
+def loaded(server: tuple[ReviewApp, str]) -> dict[str, Any]:
+    status, _headers, raw = request(server[1], "GET", f"/api/article/{DRAFT_ID}")
+    assert status == 200
+    return json.loads(raw)
+
+
+def save(server: tuple[ReviewApp, str], article: dict[str, Any], reviewer: str | None = "Jane Analyst",
+         **headers: str) -> tuple[int, Any]:
+    return post(server, f"/api/article/{DRAFT_ID}/save",
+                {"hash": article["hash"], "annotation": article["annotation"], "reviewer": reviewer},
+                headers)
+
+
+def claim(article: dict[str, Any], claim_id: str) -> dict[str, Any]:
+    return next(c for c in article["annotation"]["claims"] if c["id"] == claim_id)
+
+
+# ---------------------------------------------------------------------------- serving
+
+
+def test_the_page_carries_its_token_and_a_strict_policy(server: tuple[ReviewApp, str]) -> None:
+    app, url = server
+    status, headers, body = request(url, "GET", "/")
+    assert status == 200
+    assert f'content="{app.token}"' in body.decode()
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    for name in ("review.js", "review.css"):
+        assert request(url, "GET", f"/static/{name}")[0] == 200
+
+
+def test_the_article_comes_with_spans_found_as_the_compiler_finds_them(
+        server: tuple[ReviewApp, str], draft: Path) -> None:
+    article = loaded(server)
+    assert article["text"] == DRAFT_TEXT
+    assert article["hash"] == content_hash((draft / "annotation.yaml").read_bytes())
+    quotes = [c["quote"] for c in article["annotation"]["claims"]]
+    for quote, span in zip(quotes, article["spans"], strict=True):
+        assert DRAFT_TEXT[span["begin"]:span["end"]] == quote
+    assert [s["sentence"] for s in article["spans"]] == [0, 1, 1, 2]
+    assert {c["review"] for c in article["annotation"]["claims"]} == {"drafted"}
+
+
+@pytest.mark.parametrize("path", [
+    "/api/article/../../etc/passwd", "/api/article/..%2F..%2Fetc%2Fpasswd",
+    f"/api/article/{DRAFT_ID}%2F..%2F..", "/api/article/%2Fetc%2Fpasswd",
+    "/static/../session.py", "/static/..%2Fsession.py", "/static/review.html",
+    "/api/article/900_review-test/../../data",
+])
+def test_no_path_reaches_a_file_outside_the_drafts(server: tuple[ReviewApp, str], path: str) -> None:
+    status, _headers, body = request(server[1], "GET", path)
+    assert status == 404, body
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
+                                  "127.0.0.2", ""])
+def test_an_unexpected_host_is_refused(server: tuple[ReviewApp, str], host: str) -> None:
+    status, _headers, body = request(server[1], "GET", f"/api/article/{DRAFT_ID}",
+                                     headers={"Host": host})
+    assert status == 400
+    assert DRAFT_TEXT[:20] not in body.decode()
+
+
+def test_localhost_by_name_is_answered(server: tuple[ReviewApp, str]) -> None:
+    port = urllib.parse.urlsplit(server[1]).port
+    assert request(server[1], "GET", "/api/drafts", headers={"Host": f"localhost:{port}"})[0] == 200
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Origin": "http://evil.example"}, 403),
+    ({"Origin": "null"}, 403),
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"X-Review-Token": "guessed"}, 403),
+    ({"Content-Type": "text/plain"}, 415),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+])
+def test_a_forged_or_cross_origin_save_is_refused_and_nothing_is_written(
+        server: tuple[ReviewApp, str], draft: Path, headers: dict[str, str], status: int) -> None:
+    before = (draft / "annotation.yaml").read_bytes()
+    article = loaded(server)
+    claim(article, "minister-arrived")["review"] = "rejected"
+    got, answer = save(server, article, **headers)
+    assert got == status, answer
+    assert (draft / "annotation.yaml").read_bytes() == before
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def test_a_review_is_saved_and_reads_back_through_the_strict_loader(
+        server: tuple[ReviewApp, str], draft: Path, tmp_path: Path) -> None:
+    article = loaded(server)
+    claim(article, "minister-arrived")["review"] = "reviewed"
+    claim(article, "kcna-says")["review"] = "rejected"
+    met = claim(article, "met-kim")
+    met.update(review="reviewed", accordingTo="kcna", hedgeCue="Selon",
+               evidentialBasis="reported-speech")
+    status, answer = save(server, article)
+    assert status == 200, answer
+    on_disk = load_yaml(draft / "annotation.yaml")
+    assert {c["id"]: c["review"] for c in on_disk["claims"]} == {
+        "minister-arrived": "reviewed", "kcna-says": "rejected", "met-kim": "reviewed",
+        "could-sign": "drafted"}
+    assert on_disk["claims"][2]["accordingTo"] == "kcna"
+    assert on_disk["provenance"] == {"annotator": {"software": "kg-extract", "version": "0.1.0"},
+                                     "annotatedAt": "2026-12-06T21:40:00Z",
+                                     "reviewer": {"person": "Jane Analyst"},
+                                     "reviewedAt": "2026-12-06T22:10:00Z"}
+    text = (draft / "annotation.yaml").read_text("utf-8")
+    assert text.startswith("# Draft annotation of 900_review-test")  # the header is kept
+    assert answer["hash"] == content_hash(text.encode())
+    # kg build takes the reviewed draft beside data/ as it is
+    from kg.build import build_graph
+
+    build_graph(DATA, ONTOLOGY, extra_articles=(draft,))
+
+
+def test_a_change_on_disk_since_loading_is_refused_with_409(
+        server: tuple[ReviewApp, str], draft: Path) -> None:
+    article = loaded(server)
+    path = draft / "annotation.yaml"
+    theirs = path.read_text("utf-8").replace("confidence: \"0.9\"", "confidence: \"0.95\"")
+    path.write_text(theirs, encoding="utf-8")
+    claim(article, "minister-arrived")["review"] = "reviewed"
+    status, answer = save(server, article)
+    assert status == 409
+    assert "changed on disk" in answer["error"]
+    assert path.read_text("utf-8") == theirs
+
+
+@pytest.mark.parametrize(("claim_id", "key", "value", "words"), [
+    ("minister-arrived", "certainty", "sure", "certainty vocabulary"),
+    ("met-kim", "accordingTo", "nobody-known", "not a known actor"),
+    ("could-sign", "quote", "Les deux pays signeront", "not found"),
+    ("could-sign", "hedgeCue", "peut-être", "not in the claim's sentence"),
+    ("kcna-says", "about", "no-such-thing", "not a known event"),
+    ("kcna-says", "review", "approved", "drafted, reviewed, rejected"),
+    ("kcna-says", "confidence", 0.5, "must be text"),
+    ("kcna-says", "confidence", "1.5", "number in [0, 1]"),
+])
+def test_a_bad_value_is_refused_with_its_field_and_nothing_is_written(
+        server: tuple[ReviewApp, str], draft: Path, claim_id: str, key: str, value: Any,
+        words: str) -> None:
+    before = (draft / "annotation.yaml").read_bytes()
+    article = loaded(server)
+    claims = article["annotation"]["claims"]
+    index = next(i for i, c in enumerate(claims) if c["id"] == claim_id)
+    claims[index][key] = value
+    status, answer = save(server, article)
+    assert status == 400, answer
+    assert answer["field"]["section"] == "claims"
+    assert answer["field"]["index"] == index
+    assert answer["field"]["key"] == key
+    for word in words.split():
+        assert word in answer["error"]
+    assert (draft / "annotation.yaml").read_bytes() == before
+
+
+def test_a_reviewed_claim_needs_a_reviewer_name(server: tuple[ReviewApp, str], draft: Path) -> None:
+    article = loaded(server)
+    claim(article, "could-sign")["review"] = "reviewed"
+    status, answer = save(server, article, reviewer="  ")
+    assert status == 400
+    assert answer["field"]["key"] == "reviewer"
+
+
+def test_claims_left_drafted_stay_drafted_once_a_reviewer_is_named(
+        tmp_path: Path) -> None:
+    """Regression guard: with a reviewer in the provenance, a claim without `review:` counts as
+    reviewed, so the page writes `review: drafted` on every claim nobody looked at."""
+    folder = make_draft(tmp_path / "d")
+    path = folder / "annotation.yaml"
+    path.write_text(path.read_text("utf-8").replace("    review: drafted\n", ""), encoding="utf-8")
+    session = ReviewSession({DRAFT_ID: folder}, DATA, ONTOLOGY, reviewer="Jane Analyst",
+                            clock=lambda: "2026-12-06T22:10:00Z")
+    article = session.article(DRAFT_ID)
+    claim(article, "minister-arrived")["review"] = "reviewed"
+    session.save(DRAFT_ID, article["hash"], article["annotation"], None)
+    assert [c.get("review") for c in load_yaml(path)["claims"]] == [
+        "reviewed", "drafted", "drafted", "drafted"]
+
+
+def test_a_hand_reviewed_article_saved_unchanged_keeps_its_graph(data_copy: Path) -> None:
+    from kg.compile import compile_graph, load_ontology
+    from kg.corpus import read_corpus
+
+    folder = data_copy / "articles" / "001_336225063af0220c"
+    ontology = load_ontology(ONTOLOGY)
+    before = compile_graph(read_corpus(data_copy), ontology)
+    session = ReviewSession({folder.name: folder}, data_copy, ONTOLOGY, reviewer="Jane Analyst")
+    article = session.article(folder.name)
+    session.save(folder.name, article["hash"], article["annotation"], None)
+    assert compile_graph(read_corpus(data_copy), ontology).graphs == before.graphs
+
+
+def test_kg_review_refuses_a_folder_without_drafts(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    assert main(["review", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no draft here" in err
+    assert main(["review", str(tmp_path / "missing")]) == 2
+
+
+def test_two_drafts_with_one_id_are_refused(tmp_path: Path) -> None:
+    from kg.errors import InputError
+
+    make_draft(tmp_path / "a")
+    make_draft(tmp_path / "b")
+    with pytest.raises(InputError, match="two drafts"):
+        find_drafts([tmp_path / "a", tmp_path / "b"])
+    shutil.rmtree(tmp_path / "b")
