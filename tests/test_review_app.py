@@ -359,3 +359,11 @@ def test_two_drafts_with_one_id_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="two drafts"):
         find_drafts([tmp_path / "a", tmp_path / "b"])
     shutil.rmtree(tmp_path / "b")
+
+
+def test_a_missing_required_key_is_reported_on_that_key(server: tuple[ReviewApp, str]) -> None:
+    article = loaded(server)
+    del claim(article, "could-sign")["about"]
+    status, answer = save(server, article)
+    assert status == 400
+    assert answer["field"] == {"section": "claims", "index": 3, "id": "could-sign", "key": "about"}

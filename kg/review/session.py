@@ -47,6 +47,8 @@ TOP_KEYS = ("article", "provenance", *SECTIONS)
 KINDS = ((DKG.Actor, "actor"), (DKG.Place, "place"), (DKG.Office, "office"),
          (DKG.Event, "thing"), (DKG.ExchangeProposal, "thing"), (DKG.ProposalLeg, "thing"),
          (DKG.DelegationMembership, "thing"), (DKG.BilateralRelation, "thing"))
+#: compiler messages about a missing key name it: "claim needs 'about'", "missing 'type'"
+_NAMED_KEY = re.compile(r"^(?:claim needs|missing) '(\w+)'")
 _CONFIDENCE = re.compile(r"(?:0(?:\.[0-9]+)?|1(?:\.0+)?|\.[0-9]+)")
 
 
@@ -462,6 +464,9 @@ class ReviewSession:
                           self.ontology)
         except KGError as exc:
             located = _locate(rendered, path, exc.line) if exc.path == str(path) else None
+            named = _NAMED_KEY.search(exc.message)
+            if located is not None and named:  # "claim needs 'about'": the key it names
+                located["key"] = named.group(1)
             if located is None and exc.path not in (None, str(path)):
                 message = exc.one_line()  # a problem in another file: name it
             else:

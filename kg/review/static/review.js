@@ -227,6 +227,11 @@ function splitClaim() {
 
 // ------------------------------------------------------------------ rendering: text
 
+// a claim is about the thing, or quotes the entity as its speaker or concern
+function mentions(claim, id) {
+  return [...asList(claim.about), ...asList(claim.concerns), ...asList(claim.accordingTo)].includes(id);
+}
+
 function renderText() {
   const box = document.getElementById("article-text");
   const text = S.article.text;
@@ -250,6 +255,7 @@ function renderText() {
       classes.push("hl", `st-${claims[top].review || "drafted"}`);
       if (over.length > 1) classes.push("nested");
       if (S.tab === "claims" && over.includes(S.sel.claims)) classes.push("selected");
+      else if (S.tab !== "claims" && current() && over.some((i) => mentions(claims[i], current().id))) classes.push("related");
       attrs["data-claims"] = over.join(" ");
       attrs.title = over.map((i) => `${claims[i].id} (${claims[i].review || "drafted"})`).join(", ");
     } else {
