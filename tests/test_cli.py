@@ -15,7 +15,7 @@ from kg.cli import build_parser, main
 from kg.rdfio import parse_rdf_file
 from tests.conftest import DATA, EXPORTS, ONTOLOGY, ROOT
 
-SUBCOMMANDS = ["build", "validate", "query", "graph", "export", "serve", "push", "extract",
+SUBCOMMANDS = ["build", "validate", "query", "graph", "export", "serve", "push", "extract", "review",
                "bench"]
 
 
