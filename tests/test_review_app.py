@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kg.review.app import ReviewApp, running
-from kg.review.session import ReviewSession, content_hash, find_drafts
+from kg.review.session import ReviewRefusal, ReviewSession, content_hash, find_drafts
 from kg.yamlsafe import load_yaml
 from tests.conftest import DATA, ONTOLOGY
 
@@ -367,3 +367,94 @@ def test_a_missing_required_key_is_reported_on_that_key(server: tuple[ReviewApp,
     status, answer = save(server, article)
     assert status == 400
     assert answer["field"] == {"section": "claims", "index": 3, "id": "could-sign", "key": "about"}
+
+
+def test_two_saves_from_the_same_load_the_second_is_refused(session: ReviewSession,
+                                                            draft: Path) -> None:
+    """Two tabs on one article: whoever saves second is told, and the first save stands."""
+    first, second = session.article(DRAFT_ID), session.article(DRAFT_ID)
+    claim(first, "minister-arrived")["review"] = "reviewed"
+    claim(second, "minister-arrived")["review"] = "rejected"
+    session.save(DRAFT_ID, first["hash"], first["annotation"], "Jane Analyst")
+    saved = (draft / "annotation.yaml").read_bytes()
+    with pytest.raises(ReviewRefusal) as refused:
+        session.save(DRAFT_ID, second["hash"], second["annotation"], "Jane Analyst")
+    assert refused.value.status == 409
+    assert (draft / "annotation.yaml").read_bytes() == saved
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [
+    ("POST", f"/api/article/{DRAFT_ID}/save", b"{not json", 400),
+    ("POST", f"/api/article/{DRAFT_ID}/save", b"[1, 2]", 400),
+    ("POST", f"/api/article/{DRAFT_ID}/save", b'{"hash": "x", "annotation": {}}', 400),
+    ("POST", "/api/article/no-such-article/save", b"{}", 404),
+    ("POST", "/", b"{}", 405),
+    ("PUT", f"/api/article/{DRAFT_ID}", b"{}", 405),
+    ("GET", "/api/article/no-such-article", None, 404),
+])
+def test_malformed_requests_get_a_one_line_json_answer(server: tuple[ReviewApp, str], method: str,
+                                                       path: str, body: bytes | None,
+                                                       status: int) -> None:
+    app, url = server
+    got, headers, raw = request(url, method, path, body, {"X-Review-Token": app.token})
+    assert got == status
+    assert headers["content-type"].startswith("application/json")
+    answer = json.loads(raw)
+    assert "\n" not in answer["error"] and "Traceback" not in answer["error"]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(
+        server: tuple[ReviewApp, str]) -> None:
+    app, url = server
+    split = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    try:  # headers only: the server answers without waiting for 3 MB
+        connection.putrequest("POST", f"/api/article/{DRAFT_ID}/save")
+        for key, value in (("Content-Type", "application/json"), ("Content-Length", "3000000"),
+                           ("X-Review-Token", app.token)):
+            connection.putheader(key, value)
+        connection.endheaders()
+        assert connection.getresponse().status == 413
+    finally:
+        connection.close()
+
+
+def test_the_anchor_endpoint_finds_a_quote_as_the_compiler_does(
+        server: tuple[ReviewApp, str]) -> None:
+    status, answer = post(server, f"/api/article/{DRAFT_ID}/anchor", {"quote": "deux heures"})
+    assert status == 200
+    assert DRAFT_TEXT[answer["begin"]:answer["end"]] == "deux heures"
+    status, answer = post(server, f"/api/article/{DRAFT_ID}/anchor",
+                          {"quote": "Selon l’agence KCNA"})  # typographic apostrophe
+    assert status == 400
+    assert "apostrophes" in answer["error"]
+
+
+def test_kg_review_serves_until_interrupted(tmp_path: Path) -> None:
+    """The command as a user runs it: one line saying where, then Ctrl-C ends it with 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    make_draft(tmp_path / "drafts")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "review", str(tmp_path / "drafts"), "--port", "0",
+         "--data", str(DATA), "--ontology", str(ONTOLOGY)],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        assert line.startswith("reviewing 1 draft article(s) at http://127.0.0.1:")
+        url = line.split(" at ", 1)[1].split()[0]
+        status, _headers, raw = request(url, "GET", "/api/drafts")
+        assert status == 200
+        assert json.loads(raw)["drafts"][0]["id"] == DRAFT_ID
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stderr is not None
+        process.stderr.close()

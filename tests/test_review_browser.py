@@ -179,3 +179,31 @@ def test_hostile_text_is_shown_as_text(browser: Any, tmp_path: Path) -> None:
         assert page.locator("#article-text img, #article-text b").count() == 0
         page.close()
 
+
+
+def test_split_a_claim_and_edit_a_thing(review: Any) -> None:
+    page, folder, errors, outside = review
+    page.fill("#reviewer", "Jane Analyst")
+    page.locator("#list .item", has_text="could-sign").click()
+    at = DRAFT_TEXT.index("signer un accord")
+    page.evaluate(SELECT_JS, [at, at])  # the caret where the reader clicked
+    page.keyboard.press("s")
+    assert page.locator("#list .item").count() == 5
+    # things are edited the same way: a label and a vocabulary value
+    page.keyboard.press("2")
+    page.locator("#list .item", has_text="military-cooperation-test").click()
+    page.fill("#editor input[name=label-en]", "military cooperation accord")
+    page.locator("#editor input[name=label-en]").press("Tab")
+    page.locator('#editor .picker[data-field="eventStatus"] .chip-x').click()
+    pick(page, "eventStatus", "planned")
+    page.keyboard.press("Control+s")
+    page.locator("#status", has_text=re.compile(r"^saved")).wait_for()
+    on_disk = load_yaml(folder / "annotation.yaml")
+    quotes = {c["id"]: (c["quote"], c["review"]) for c in on_disk["claims"]}
+    assert quotes["could-sign"] == ("Les deux pays pourraient", "drafted")
+    assert quotes["could-sign-2"] == ("signer un accord de coopération militaire", "drafted")
+    thing = next(t for t in on_disk["things"] if t["id"] == "military-cooperation-test")
+    assert thing["label"] == {"fr": "accord de coopération militaire",
+                              "en": "military cooperation accord"}
+    assert thing["eventStatus"] == "planned"
+    assert errors == [] and outside == []
