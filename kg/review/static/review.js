@@ -232,6 +232,18 @@ function mentions(claim, id) {
   return [...asList(claim.about), ...asList(claim.concerns), ...asList(claim.accordingTo)].includes(id);
 }
 
+// where the selected claim's hedge cue is, in the claim's sentence (the compiler's rule)
+function cueSpan() {
+  if (S.tab !== "claims" || !current() || !current().hedgeCue) return null;
+  const sp = S.spans[S.sel.claims];
+  if (!sp || sp.sentence === undefined) return null;
+  const [b, e] = S.article.sentences[sp.sentence];
+  const sentence = S.article.text.slice(b, e);
+  const inQuote = S.article.text.slice(sp.begin, sp.end).indexOf(current().hedgeCue);
+  const at = inQuote >= 0 ? sp.begin - b + inQuote : sentence.indexOf(current().hedgeCue);
+  return at < 0 ? null : [b + at, b + at + current().hedgeCue.length];
+}
+
 function renderText() {
   const box = document.getElementById("article-text");
   const text = S.article.text;
@@ -239,6 +251,8 @@ function renderText() {
   const cuts = new Set([0, text.length]);
   S.spans.forEach((sp) => { if (sp && sp.begin !== undefined) { cuts.add(sp.begin); cuts.add(sp.end); } });
   const covered = new Set(S.spans.filter((sp) => sp && sp.sentence !== undefined).map((sp) => sp.sentence));
+  const cue = cueSpan();
+  if (cue) { cuts.add(cue[0]); cuts.add(cue[1]); }
   S.article.sentences.forEach(([b, e], i) => { if (!covered.has(i)) { cuts.add(b); cuts.add(e); } });
   const points = [...cuts].sort((x, y) => x - y);
   const nodes = [];
@@ -262,6 +276,7 @@ function renderText() {
       const s = S.article.sentences.findIndex(([b, e]) => b <= begin && end <= e);
       if (s >= 0 && !covered.has(s)) classes.push("uncovered");
     }
+    if (cue && cue[0] <= begin && end <= cue[1]) classes.push("cue");
     if (classes.length) attrs.class = classes.join(" ");
     nodes.push(el("span", attrs, text.slice(begin, end)));
   }
@@ -512,6 +527,16 @@ function entryEditor(section, entry, index) {
     fieldRow(section, index, "label", "label (en)", textInput("label-en", label.en, (v) => setLabel("en", v))),
   ];
   if (section === "entities") {
+    const aliases = entry.aliases && typeof entry.aliases === "object" ? entry.aliases : {};
+    for (const lang of ["fr", "en"]) {
+      rows.push(fieldRow(section, index, "aliases", `aliases (${lang})`, textInput(`aliases-${lang}`,
+        asList(aliases[lang]).join(", "), (v) => {
+          const next = {...aliases};
+          const names = (v || "").split(",").map((a) => a.trim()).filter(Boolean);
+          if (names.length) next[lang] = names; else delete next[lang];
+          setField(entry, "aliases", Object.keys(next).length ? next : undefined);
+        }, {placeholder: "other names, separated by commas"})));
+    }
     rows.push(fieldRow(section, index, "wikidata", "wikidata", textInput("wikidata", entry.wikidata,
       (v) => setField(entry, "wikidata", v), {placeholder: "Q… (only where certain)"})));
   }
