@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from kg.rdfio import stage_file
+from kg.rdfio import atomic_write
 from kg.text import split_sentences
 
 #: top-level keys, in this order (any other key follows, in the order given)
@@ -165,13 +165,7 @@ def render_annotation(data: Mapping[str, Any], *, header: str = "", text: str | 
 
 def write_annotation(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically (temp file + fsync + rename + folder fsync)."""
-    temp = stage_file(path, text)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    atomic_write(path, text)
     with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
         fd = os.open(path.parent, os.O_RDONLY)
         try:

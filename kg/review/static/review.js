@@ -608,16 +608,21 @@ function focusEditor() {
 
 // ------------------------------------------------------------------ loading and saving
 
+// the article as the server has it on disk: the page's state starts again from it
+function adopt(payload) {
+  S.article = payload;
+  S.ann = payload.annotation;
+  for (const s of SECTIONS) S.ann[s] = S.ann[s] || [];
+  S.hash = payload.hash;
+  S.spans = payload.spans;
+  S.errors = {};
+  S.dirty = false;
+}
+
 async function loadArticle(id, keepBanner) {
   const r = await api("GET", `/api/article/${encodeURIComponent(id)}`);
   if (!r.ok) { banner(r.data.error || "cannot load the article", []); return; }
-  S.article = r.data;
-  S.ann = r.data.annotation;
-  for (const s of SECTIONS) S.ann[s] = S.ann[s] || [];
-  S.hash = r.data.hash;
-  S.spans = r.data.spans;
-  S.errors = {};
-  S.dirty = false;
+  adopt(r.data);
   S.sel = {claims: 0, things: 0, entities: 0};
   const reviewer = document.getElementById("reviewer");
   if (!reviewer.value) reviewer.value = r.data.reviewer || localStorage.getItem("kg-review:reviewer") || "";
@@ -664,17 +669,8 @@ async function save() {
   const r = await api("POST", `/api/article/${encodeURIComponent(S.article.id)}/save`,
     {hash: S.hash, annotation: S.ann, reviewer});
   if (r.ok) {
-    const keep = {tab: S.tab, sel: {...S.sel}};
     localStorage.removeItem(`kg-review:${S.article.id}`);
-    S.article = r.data;
-    S.ann = r.data.annotation;
-    for (const s of SECTIONS) S.ann[s] = S.ann[s] || [];
-    S.hash = r.data.hash;
-    S.spans = r.data.spans;
-    S.errors = {};
-    S.dirty = false;
-    S.tab = keep.tab;
-    S.sel = keep.sel;
+    adopt(r.data);  // the tab and the selection stay
     banner("");
     setStatus(`saved ${new Date().toLocaleTimeString()}`);
     render();
