@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.review.app import ReviewApp, running
 from kg.review.session import ReviewRefusal, ReviewSession, content_hash, find_drafts
@@ -483,3 +485,45 @@ def test_only_reviewed_claims_make_facts_once_saved(server: tuple[ReviewApp, str
              if f"/{DRAFT_ID}/" in str(o)}
     claim_iri = lambda name: str(DKR[f"claim/{DRAFT_ID}/{name}"])  # noqa: E731
     assert facts == {(str(URIRef(DKR["event/minister-arrival-test"])), claim_iri("minister-arrived"))}
+
+
+def test_listening_on_every_address_is_refused(session: ReviewSession) -> None:
+    from kg.errors import InputError
+    from kg.review.app import make_server
+
+    with pytest.raises(InputError, match="every address"):
+        make_server(ReviewApp(session), "0.0.0.0", 0)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner,
+                                                                  max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(section=st.sampled_from(["claims", "things", "entities"]), index=st.integers(0, 3),
+       key=st.sampled_from(["id", "quote", "about", "certainty", "accordingTo", "hedgeCue",
+                            "label", "type", "participant", "review", "confidence", "unknown",
+                            "new-key", "wikidata"]),
+       value=_JSONISH)
+def test_whatever_the_page_sends_the_file_is_the_old_one_or_a_valid_one(
+        session: ReviewSession, draft: Path, section: str, index: int, key: str,
+        value: Any) -> None:
+    """Fuzzed edits: a refusal is a 400 naming a field or a clear sentence, and the file on
+    disk always loads and compiles with data/ (the old file, or the new valid one)."""
+    from kg.compile import compile_graph
+    from kg.corpus import read_corpus
+
+    article = session.article(DRAFT_ID)
+    entries = article["annotation"][section]
+    entries[index % len(entries)][key] = value
+    try:
+        session.save(DRAFT_ID, article["hash"], article["annotation"], "Jane Analyst")
+    except ReviewRefusal as refused:
+        assert refused.status == 400
+        assert refused.message and "\n" not in refused.message
+        assert "Traceback" not in refused.message
+    compile_graph(read_corpus(DATA, (draft,)), session.ontology)

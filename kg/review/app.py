@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from kg.errors import InputError
 from kg.review.session import ReviewRefusal, ReviewSession
 
 STATIC_FILES = {"review.js": "text/javascript; charset=utf-8",
@@ -41,6 +42,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'se
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MAX_BODY = 2_000_000
 LOOPBACK = ("127.0.0.1", "localhost")
+WILDCARDS = ("", "0.0.0.0", "::", "[::]", "*")
 _ARTICLE = re.compile(r"^/api/article/([^/]+)(?:/(anchor|save))?$")
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
@@ -164,6 +166,9 @@ def make_server(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001) -> An
     """A waitress server for ``app`` (bound, not yet running), with strict limits."""
     from waitress.server import create_server
 
+    if host in WILDCARDS:
+        raise InputError(f"--host {host or '(empty)'} listens on every address, so no exact Host "
+                         "allow-list is possible: give the one address to serve on")
     server = create_server(
         app, host=host, port=port, threads=4, connection_limit=32, channel_timeout=30,
         cleanup_interval=10, max_request_header_size=65_536, max_request_body_size=MAX_BODY,

@@ -291,8 +291,9 @@ class ReviewSession:
             try:
                 annotation, _raw = self._read(article_id)
                 for claim in annotation.get("claims") or []:
-                    counts[claim.get("review", "drafted")] = counts.get(
-                        claim.get("review", "drafted"), 0) + 1
+                    state = claim.get("review") if isinstance(claim, dict) else None
+                    state = state if state in REVIEW_STATES else "drafted"
+                    counts[state] += 1
                 problem = None
             except ReviewRefusal as exc:
                 problem = exc.message
@@ -440,12 +441,13 @@ class ReviewSession:
         except KGError:
             return
         implicit = {c.get("id") for c in on_disk.get("claims") or []
-                    if isinstance(c, Mapping) and "review" not in c}
+                    if isinstance(c, Mapping) and "review" not in c and isinstance(c.get("id"), str)}
         default = self._default_state(annotation)
         if default != self._default_state(original):
             return
         for claim in annotation.get("claims") or []:
-            if claim.get("id") in implicit and claim.get("review") == default:
+            ident = claim.get("id")
+            if isinstance(ident, str) and ident in implicit and claim.get("review") == default:
                 del claim["review"]
 
     def _compile(self, folder: Path, path: Path, rendered: str) -> None:
