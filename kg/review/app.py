@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import os
 import re
 import secrets
 import sys
@@ -73,8 +74,12 @@ class ReviewApp:
             status, headers, body = self._route(environ)
         except ReviewRefusal as exc:
             status, headers, body = exc.status, *_json(exc.as_json())
-        except Exception:  # last resort: logged, one line to the page, never a traceback
-            traceback.print_exc(file=sys.stderr)
+        except Exception as exc:  # last resort: one line here and on the page (KG_DEBUG=1: all)
+            if os.environ.get("KG_DEBUG"):
+                traceback.print_exc(file=sys.stderr)
+            else:
+                print(f"kg review: internal error: {type(exc).__name__}: {exc}".splitlines()[0],
+                      file=sys.stderr, flush=True)
             status, headers, body = 500, *_json({"error": "internal error (see the terminal)",
                                                  "field": None})
         headers = [*headers, ("Content-Length", str(len(body))),

@@ -723,7 +723,7 @@ function onKey(ev) {
     if (ev.key === "Escape") { target.blur(); }
     return;
   }
-  if (ev.ctrlKey || ev.metaKey || ev.altKey || !S.ann) return;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || !S.ann || document.getElementById("help").open) return;
   const actions = {
     j: () => select(S.tab, S.sel[S.tab] + 1), k: () => select(S.tab, S.sel[S.tab] - 1),
     a: () => setReview("reviewed", true), r: () => setReview("rejected", true),
