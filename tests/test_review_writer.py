@@ -110,3 +110,10 @@ def test_write_is_atomic_and_an_interrupted_write_leaves_the_previous_file(
         write_annotation(target, "article: newer\n")
     assert target.read_text("utf-8") == "article: new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["annotation.yaml"]  # no temp left
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=_VALUE, value=_VALUE)
+def test_any_key_the_loader_accepts_round_trips(key: str, value: str) -> None:
+    data = {"article": "a", "things": [{"id": "t", key: value, "label": {key: [value]}}]}
+    assert loads(render_annotation(data), Path("x")) == data
