@@ -527,3 +527,17 @@ def test_whatever_the_page_sends_the_file_is_the_old_one_or_a_valid_one(
         assert refused.message and "\n" not in refused.message
         assert "Traceback" not in refused.message
     compile_graph(read_corpus(DATA, (draft,)), session.ontology)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_port_in_use_is_one_clear_line(server: tuple[ReviewApp, str],
+                                         session: ReviewSession) -> None:
+    import gc
+
+    from kg.errors import InputError
+    from kg.review.app import make_server
+
+    port = urllib.parse.urlsplit(server[1]).port
+    with pytest.raises(InputError, match=f"cannot listen on 127.0.0.1:{port}"):
+        make_server(ReviewApp(session), "127.0.0.1", port)
+    gc.collect()  # waitress leaves its half-made socket to the collector: collect it here

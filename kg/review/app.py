@@ -174,11 +174,14 @@ def make_server(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001) -> An
     if host in WILDCARDS:
         raise InputError(f"--host {host or '(empty)'} listens on every address, so no exact Host "
                          "allow-list is possible: give the one address to serve on")
-    server = create_server(
-        app, host=host, port=port, threads=4, connection_limit=32, channel_timeout=30,
-        cleanup_interval=10, max_request_header_size=65_536, max_request_body_size=MAX_BODY,
-        inbuf_overflow=MAX_BODY, expose_tracebacks=False, ident="kg-review",
-        clear_untrusted_proxy_headers=True)
+    try:
+        server = create_server(
+            app, host=host, port=port, threads=4, connection_limit=32, channel_timeout=30,
+            cleanup_interval=10, max_request_header_size=65_536, max_request_body_size=MAX_BODY,
+            inbuf_overflow=MAX_BODY, expose_tracebacks=False, ident="kg-review",
+            clear_untrusted_proxy_headers=True)
+    except OSError as exc:  # port taken, address not ours, name that does not resolve
+        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     app.allow(host, int(server.effective_port))
     return server
 
