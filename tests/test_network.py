@@ -33,9 +33,8 @@ ACTOR = str(DKR["actor/"])
 EVENT = str(DKR["event/"])
 
 
-def build_seed_only(folder: Path) -> BuiltGraph:
-    """The registry and the seed article alone: the figures the tests pin are facts of that
-    article, and stay true while the corpus grows (other articles add claims to its things)."""
+def seed_only_data(folder: Path) -> Path:
+    """A data/ folder with the registry and the seed article alone."""
     data = folder / "data"
     shutil.copytree(DATA, data)
     articles = sorted((data / "articles").iterdir())
@@ -43,7 +42,13 @@ def build_seed_only(folder: Path) -> BuiltGraph:
     for article in articles:
         if article.name != SEED_ID:
             shutil.rmtree(article)
-    return build_graph(data, ONTOLOGY)
+    return data
+
+
+def build_seed_only(folder: Path) -> BuiltGraph:
+    """The registry and the seed article alone: the figures the tests pin are facts of that
+    article, and stay true while the corpus grows (other articles add claims to its things)."""
+    return build_graph(seed_only_data(folder), ONTOLOGY)
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +329,56 @@ def test_kg_export_csv_and_bad_actor(trig_file: Path, tmp_path: Path,
                  str(out), "--graph", str(trig_file)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nobody" in err[0]
+
+
+# ---------------------------------------------------------------------------- review state (issue 14)
+
+
+@pytest.fixture(scope="module")
+def with_draft(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
+    """The seed plus a machine draft (tests/test_drafts.py) built with --drafts, with one claim
+    about the seed's summit that a person rejected."""
+    from tests.test_drafts import _draft
+
+    tmp = tmp_path_factory.mktemp("with-draft")
+    data = seed_only_data(tmp)
+    folder = _draft(tmp / "drafts")
+    annotation = folder / "annotation.yaml"
+    annotation.write_text(annotation.read_text(encoding="utf-8").replace(
+        "  annotatedAt: 2026-12-06T21:40:00Z\n",
+        "  annotatedAt: 2026-12-06T21:40:00Z\n  reviewer: {person: Jane Analyst}\n"
+        "  reviewedAt: 2026-12-06T22:00:00Z\n").replace(
+        "    confidence: 0.41\n", "    confidence: 0.41\n"
+        "  - id: rejected-summit\n    quote: Il pourrait rencontrer Vladimir Poutine\n"
+        "    about: kim-putin-summit-2023\n    certainty: possible\n    hedgeCue: pourrait\n"
+        "    review: rejected\n"
+        "  - id: rejected-visit\n    quote: Kim Jong-un est arrivé à Vladivostok\n"
+        "    about: rejected-visit\n    certainty: certain\n    review: rejected\n").replace(
+        "things:\n", "things:\n  - id: rejected-visit\n    type: Visit\n"
+        "    label: {fr: visite, en: visit}\n    visitor: kim-jong-un\n"), encoding="utf-8")
+    return project(build_graph(data, ONTOLOGY, drafts=(folder,)).graph)
+
+
+def test_drafted_statements_are_marked_and_never_facts(with_draft: nx.MultiDiGraph) -> None:
+    arrival = f"{DKR}event/991-kim-arrival-vladivostok"
+    node = with_draft.nodes[arrival]
+    assert node["drafted"] and not node["fact"] and node["hedged"]
+    assert node["confidence"] == "0.93"
+    assert node["graph"].endswith("graph/draft/991_machine_draft")
+    assert node["all_claims"].startswith("machine draft, not reviewed, confidence 0.93")
+    edges = [d for u, _v, d in with_draft.edges(data=True) if u == arrival]
+    assert edges and all(d["drafted"] for d in edges)
+    # the reviewed seed is not drafted, and the facts view leaves every draft out
+    assert not any(d["drafted"] for _, d in with_draft.nodes(data=True)
+                   if d.get("graph", "").endswith(SEED_ID))
+    facts = view(with_draft, "facts")
+    assert not any(d.get("drafted") for _, d in facts.nodes(data=True))
+    assert not any(d.get("drafted") for *_, d in facts.edges(data=True))
+
+
+def test_a_rejected_claim_is_left_out_of_the_projection(with_draft: nx.MultiDiGraph) -> None:
+    summit = with_draft.nodes[f"{DKR}event/kim-putin-summit-2023"]
+    assert "991_machine_draft" not in summit["all_claims"]
+    assert summit["article"] == SEED_ID
+    # a thing that only rejected claims speak of is no node at all (not reference data)
+    assert f"{DKR}event/rejected-visit" not in with_draft
