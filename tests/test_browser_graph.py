@@ -20,8 +20,7 @@ from kg.namespaces import DKR
 from kg.network import project, view
 from kg.visualize import MAX_NODES, render_html
 from tests.conftest import ROOT
-from tests.test_network import build_seed_only, with_draft  # noqa: F401 (a fixture)
-from tests.test_visualize import INJECTION, synthetic_graph
+from tests.support import INJECTION, synthetic_graph
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -51,11 +50,6 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +200,7 @@ def test_large_graph_is_usable(browser: Any, tmp_path: Path) -> None:
 
 
 def test_machine_drafts_have_their_style_toggle_count_and_say_so_on_click(
-        browser: Any, with_draft: nx.MultiDiGraph, tmp_path: Path) -> None:  # noqa: F811
+        browser: Any, with_draft: nx.MultiDiGraph, tmp_path: Path) -> None:
     """Issue 14: drafted statements are drawn apart (violet, dotted border), counted in the
     legend, hidden by their own toggle, and a click says "machine draft, not reviewed"."""
     graph = view(with_draft, "full")

@@ -11,55 +11,7 @@ import pytest
 from kg.cli import main
 from kg.namespaces import DKG, DKR, draft_graph
 from tests.conftest import DATA, ONTOLOGY
-
-DRAFT_ID = "991_machine_draft"
-TEXT = "Kim Jong-un est arrivé à Vladivostok. Il pourrait rencontrer Vladimir Poutine."
-META = f"id: {DRAFT_ID}\nlanguage: fr\npublished: 2026-12-05\nunknown: [title, publisher]\n"
-#: what kg extract -o writes: the extractor as annotator, every claim drafted with a confidence
-ANNOTATION = f"""\
-article: {DRAFT_ID}
-provenance:
-  annotator: {{software: kg-extract, version: 0.2.0}}
-  annotatedAt: 2026-12-06T21:40:00Z
-things:
-  - id: draft-kim-arrival-vladivostok
-    type: Arrival
-    label: {{fr: arrivée de Kim à Vladivostok, en: Kim's arrival in Vladivostok}}
-    initiator: kim-jong-un
-    eventStatus: held
-  - id: draft-kim-putin-meeting
-    type: Meeting
-    label: {{fr: rencontre Kim-Poutine, en: Kim-Putin meeting}}
-    participant: [kim-jong-un, vladimir-putin]
-    eventStatus: hypothetical
-claims:
-  - id: kim-arrived
-    quote: Kim Jong-un est arrivé à Vladivostok
-    about: draft-kim-arrival-vladivostok
-    certainty: certain
-    temporality: past
-    review: drafted
-    confidence: 0.93
-  - id: may-meet
-    quote: Il pourrait rencontrer Vladimir Poutine
-    about: draft-kim-putin-meeting
-    certainty: possible
-    hedgeCue: pourrait
-    evidentialBasis: journalist-speculation
-    review: drafted
-    confidence: 0.41
-"""
-
-
-def _draft(parent: Path, article_id: str = DRAFT_ID) -> Path:
-    folder = parent / article_id
-    folder.mkdir(parents=True)
-    (folder / "article.txt").write_text(TEXT, encoding="utf-8")
-    (folder / "meta.yaml").write_text(META.replace(DRAFT_ID, article_id), encoding="utf-8")
-    (folder / "annotation.yaml").write_text(ANNOTATION.replace(DRAFT_ID, article_id)
-                                            .replace("draft-kim", f"{article_id[:3]}-kim"),
-                                            encoding="utf-8")
-    return folder
+from tests.support import DRAFT_ID, write_draft
 
 
 def _quads(out: Path) -> list[ox.Quad]:
@@ -81,7 +33,7 @@ def reviewed_only(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
 @pytest.mark.parametrize("layout", ["article folder", "folder of drafts"])
 def test_a_draft_lands_in_its_own_named_graph_and_adds_no_fact(
         tmp_path: Path, reviewed_only: list[ox.Quad], layout: str) -> None:
-    folder = _draft(tmp_path / "drafts")
+    folder = write_draft(tmp_path / "drafts")
     out = tmp_path / "out"
     given = folder if layout == "article folder" else folder.parent
     code = main(["build", "--data", str(DATA), "--ontology", str(ONTOLOGY), "--out", str(out),
@@ -104,8 +56,8 @@ def test_a_draft_lands_in_its_own_named_graph_and_adds_no_fact(
 
 
 def test_each_draft_article_gets_its_own_graph_and_drafts_repeat(tmp_path: Path) -> None:
-    first = _draft(tmp_path / "a", "992_first_draft")
-    second = _draft(tmp_path / "b", "993_second_draft")
+    first = write_draft(tmp_path / "a", "992_first_draft")
+    second = write_draft(tmp_path / "b", "993_second_draft")
     out = tmp_path / "out"
     assert main(["build", "--data", str(DATA), "--ontology", str(ONTOLOGY), "--out", str(out),
                  "--drafts", str(first), "--drafts", str(second.parent)]) == 0
@@ -120,7 +72,7 @@ def test_bad_drafts_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     if case == "empty":
         drafts.mkdir()
     elif case == "same id as an article":
-        _draft(drafts, sorted(p.name for p in (DATA / "articles").iterdir())[0])
+        write_draft(drafts, sorted(p.name for p in (DATA / "articles").iterdir())[0])
     out = tmp_path / "out"
     code = main(["build", "--data", str(DATA), "--ontology", str(ONTOLOGY), "--out", str(out),
                  "--drafts", str(drafts)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -12,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg.build import BuiltGraph, build_graph
+from kg.build import BuiltGraph
 from kg.cli import main
 from kg.errors import InputError
 from kg.export import to_trig
@@ -27,33 +26,12 @@ from kg.network import (
     to_graphml,
     view,
 )
-from tests.conftest import DATA, ONTOLOGY, SEED_ID
+from tests.conftest import SEED_ID
 
 ACTOR = str(DKR["actor/"])
 EVENT = str(DKR["event/"])
 
 
-def seed_only_data(folder: Path) -> Path:
-    """A data/ folder with the registry and the seed article alone."""
-    data = folder / "data"
-    shutil.copytree(DATA, data)
-    articles = sorted((data / "articles").iterdir())
-    assert any(a.name == SEED_ID for a in articles)
-    for article in articles:
-        if article.name != SEED_ID:
-            shutil.rmtree(article)
-    return data
-
-
-def build_seed_only(folder: Path) -> BuiltGraph:
-    """The registry and the seed article alone: the figures the tests pin are facts of that
-    article, and stay true while the corpus grows (other articles add claims to its things)."""
-    return build_graph(seed_only_data(folder), ONTOLOGY)
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
@@ -332,31 +310,6 @@ def test_kg_export_csv_and_bad_actor(trig_file: Path, tmp_path: Path,
 
 
 # ---------------------------------------------------------------------------- review state (issue 14)
-
-
-@pytest.fixture(scope="module")
-def with_draft(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
-    """The seed plus a machine draft (tests/test_drafts.py) built with --drafts, with one claim
-    about the seed's summit that a person rejected."""
-    from tests.test_drafts import _draft
-
-    tmp = tmp_path_factory.mktemp("with-draft")
-    data = seed_only_data(tmp)
-    folder = _draft(tmp / "drafts")
-    annotation = folder / "annotation.yaml"
-    annotation.write_text(annotation.read_text(encoding="utf-8").replace(
-        "  annotatedAt: 2026-12-06T21:40:00Z\n",
-        "  annotatedAt: 2026-12-06T21:40:00Z\n  reviewer: {person: Jane Analyst}\n"
-        "  reviewedAt: 2026-12-06T22:00:00Z\n").replace(
-        "    confidence: 0.41\n", "    confidence: 0.41\n"
-        "  - id: rejected-summit\n    quote: Il pourrait rencontrer Vladimir Poutine\n"
-        "    about: kim-putin-summit-2023\n    certainty: possible\n    hedgeCue: pourrait\n"
-        "    review: rejected\n"
-        "  - id: rejected-visit\n    quote: Kim Jong-un est arrivé à Vladivostok\n"
-        "    about: rejected-visit\n    certainty: certain\n    review: rejected\n").replace(
-        "things:\n", "things:\n  - id: rejected-visit\n    type: Visit\n"
-        "    label: {fr: visite, en: visit}\n    visitor: kim-jong-un\n"), encoding="utf-8")
-    return project(build_graph(data, ONTOLOGY, drafts=(folder,)).graph)
 
 
 def test_drafted_statements_are_marked_and_never_facts(with_draft: nx.MultiDiGraph) -> None:
