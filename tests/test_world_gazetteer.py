@@ -260,6 +260,26 @@ def test_ids_shared_with_data_keep_their_wikidata_id(world: dict[str, list[Any]]
         assert by_qid.get(qid, ident) == ident, f"{qid} is {ident!r} in data/ but {by_qid[qid]!r} here"
 
 
+def test_an_actor_data_already_names_keeps_its_data_id(world: dict[str, list[Any]]) -> None:
+    """Regression: Lavrov was `sergey-lavrov` here and `sergei-lavrov` in an article of data/,
+    so the extractor drafted a second Lavrov. A world entry whose name is the label of an entity
+    of data/ (registry or article) must use that entity's id."""
+    articles = sorted((DATA / "articles").glob("*/annotation.yaml"))
+    assert articles, "no article annotation under data/articles"
+    labels: dict[str, str] = {}
+    documents = [(DATA / "entities.yaml", "entities"), *((path, "entities") for path in articles)]
+    for path, key in documents:
+        for entity in load_yaml(path).get(key, []) or []:
+            for label in (entity.get("label") or {}).values():
+                labels[label.casefold()] = entity["id"]
+    assert labels.get("sergei lavrov") == "sergei-lavrov"
+    for entries in world.values():
+        for entry in entries:
+            for name in entry["name"].values():
+                assert labels.get(name.casefold(), entry["id"]) == entry["id"], \
+                    f"{entry['id']!r} is named {name!r}, which data/ calls {labels[name.casefold()]!r}"
+
+
 def test_source_types_are_concepts_of_the_vocabulary(world: dict[str, list[Any]]) -> None:
     vocab = Graph().parse(ONTOLOGY / "vocab.ttl", format="turtle")
     dkv = Namespace("https://w3id.org/diplo-kg/vocab/")
