@@ -18,85 +18,9 @@ from kg.review.app import ReviewApp, running
 from kg.review.session import ReviewRefusal, ReviewSession, content_hash, find_drafts
 from kg.yamlsafe import load_yaml
 from tests.conftest import DATA, ONTOLOGY
-
-DRAFT_ID = "900_review-test"
-DRAFT_TEXT = ("Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi. "
-              "Selon l'agence KCNA, il a rencontré Kim Jong-un pendant deux heures. "
-              "Les deux pays pourraient signer un accord de coopération militaire.\n")
-DRAFT_ANNOTATION = """\
-# Draft annotation of 900_review-test written by hand for the tests (fr).
-article: 900_review-test
-provenance:
-  annotator: {software: kg-extract, version: 0.1.0}
-  annotatedAt: "2026-12-06T21:40:00Z"
-
-entities:
-  - id: russian-foreign-minister-test
-    type: Minister
-    label: {fr: ministre russe des Affaires étrangères, en: Russian foreign minister}
-    represents: russia
-
-things:
-  - id: minister-arrival-test
-    type: Arrival
-    label: {fr: arrivée du ministre à Pyongyang, en: the minister's arrival in Pyongyang}
-    initiator: russian-foreign-minister-test
-    destination: pyongyang
-    eventStatus: held
-  - id: minister-kim-meeting-test
-    type: Meeting
-    label: {fr: rencontre ministre–Kim, en: minister–Kim meeting}
-    participant: [russian-foreign-minister-test, kim-jong-un]
-    eventStatus: held
-  - id: military-cooperation-test
-    type: ArmsDeal
-    label: {fr: accord de coopération militaire, en: military cooperation agreement}
-    party: [north-korea, russia]
-    eventStatus: hypothetical
-
-claims:
-  - id: minister-arrived
-    quote: Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi
-    about: minister-arrival-test
-    certainty: certain
-    temporality: past
-    review: drafted
-    confidence: "0.9"
-  - id: kcna-says
-    quote: Selon l'agence KCNA
-    about: minister-kim-meeting-test
-    certainty: certain
-    review: drafted
-    confidence: "0.4"
-  - id: met-kim
-    quote: il a rencontré Kim Jong-un pendant deux heures
-    about: minister-kim-meeting-test
-    certainty: certain
-    temporality: past
-    review: drafted
-    confidence: "0.7"
-  - id: could-sign
-    quote: Les deux pays pourraient signer un accord de coopération militaire
-    about: military-cooperation-test
-    certainty: possible
-    temporality: future
-    hedgeCue: pourraient
-    evidentialBasis: journalist-speculation
-    review: drafted
-    confidence: "0.6"
-"""
-
-
-def make_draft(parent: Path) -> Path:
-    """A small drafted article of our own, as ``kg extract -o`` lays it out."""
-    folder = parent / DRAFT_ID
-    folder.mkdir(parents=True)
-    (folder / "article.txt").write_text(DRAFT_TEXT, encoding="utf-8")
-    (folder / "meta.yaml").write_text(f"id: {DRAFT_ID}\nlanguage: fr\n"
-                                      "unknown: [title, publisher, published]\n", encoding="utf-8")
-    (folder / "annotation.yaml").write_text(DRAFT_ANNOTATION, encoding="utf-8")
-    return folder
-
+from tests.support import REVIEW_DRAFT_ID as DRAFT_ID
+from tests.support import REVIEW_TEXT as DRAFT_TEXT
+from tests.support import write_review_draft as make_draft
 
 # ---------------------------------------------------------------------------- fixtures
 
@@ -330,17 +254,40 @@ def test_claims_left_drafted_stay_drafted_once_a_reviewer_is_named(
         "reviewed", "drafted", "drafted", "drafted"]
 
 
-def test_a_hand_reviewed_article_saved_unchanged_keeps_its_graph(data_copy: Path) -> None:
+def test_a_hand_reviewed_article_saved_unchanged_is_left_alone(data_copy: Path) -> None:
+    folder = data_copy / "articles" / "001_336225063af0220c"
+    before = (folder / "annotation.yaml").read_bytes()
+    session = ReviewSession({folder.name: folder}, data_copy, ONTOLOGY, reviewer="Jane Analyst")
+    article = session.article(folder.name)
+    session.save(folder.name, article["hash"], article["annotation"], None)
+    assert (folder / "annotation.yaml").read_bytes() == before  # nor a new reviewer named
+
+
+def test_rejecting_one_claim_of_a_reviewed_article_writes_only_that_state(
+        data_copy: Path) -> None:
     from kg.compile import compile_graph, load_ontology
     from kg.corpus import read_corpus
 
     folder = data_copy / "articles" / "001_336225063af0220c"
-    ontology = load_ontology(ONTOLOGY)
-    before = compile_graph(read_corpus(data_copy), ontology)
-    session = ReviewSession({folder.name: folder}, data_copy, ONTOLOGY, reviewer="Jane Analyst")
+    session = ReviewSession({folder.name: folder}, data_copy, ONTOLOGY, reviewer="Jane Analyst",
+                            clock=lambda: "2026-12-06T22:10:00Z")
     article = session.article(folder.name)
+    first = article["annotation"]["claims"][0]
+    claim_iri = f"<https://w3id.org/diplo-kg/id/claim/{folder.name}/{first['id']}>"
+
+    def asserts() -> bool:
+        quads = compile_graph(read_corpus(data_copy), load_ontology(ONTOLOGY)).nquads().decode()
+        return any(line.split(" ", 2)[1].endswith("#assertedBy>") and claim_iri in line
+                   for line in quads.splitlines())
+
+    assert asserts()  # a plain, reviewed claim: it states its things as facts
+    first["review"] = "rejected"
     session.save(folder.name, article["hash"], article["annotation"], None)
-    assert compile_graph(read_corpus(data_copy), ontology).graphs == before.graphs
+    on_disk = load_yaml(folder / "annotation.yaml")
+    assert [c.get("review") for c in on_disk["claims"]] == \
+        ["rejected"] + [None] * (len(on_disk["claims"]) - 1)  # the others stay reviewed by default
+    assert on_disk["provenance"]["reviewer"] == {"person": "Jane Analyst"}
+    assert not asserts()
 
 
 def test_kg_review_refuses_a_folder_without_drafts(tmp_path: Path,
@@ -462,9 +409,6 @@ def test_kg_review_serves_until_interrupted(tmp_path: Path) -> None:
         process.stderr.close()
 
 
-@pytest.mark.skipif(hasattr(__import__("kg.compile").compile, "_REVIEW_TOP_KEYS"),
-                    reason="the review-state compiler (issue 14 item 2) is not merged yet: the "
-                           "loader only accepts the review keys (placeholder in kg/compile.py)")
 def test_only_reviewed_claims_make_facts_once_saved(server: tuple[ReviewApp, str],
                                                     draft: Path) -> None:
     """Issue 14, done when: review a draft, save, and the build shows exactly the approved facts."""

@@ -17,7 +17,8 @@ from kg.review.app import ReviewApp, running
 from kg.review.session import ReviewSession, find_drafts
 from kg.yamlsafe import load_yaml
 from tests.conftest import DATA, ONTOLOGY
-from tests.test_review_app import DRAFT_TEXT, make_draft
+from tests.support import REVIEW_TEXT as DRAFT_TEXT
+from tests.support import write_review_draft as make_draft
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

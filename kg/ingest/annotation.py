@@ -91,8 +91,9 @@ def _node(value: Any, where: tuple[str | int, ...], order: tuple[Sequence[str], 
         items = [_node(v, (*where, i), order, flow) for i, v in enumerate(value)]
         return yaml.SequenceNode("tag:yaml.org,2002:seq", items, flow_style=flow)
     if isinstance(value, Mapping):
-        if not all(isinstance(k, str) and k for k in value):
-            raise AnnotationValueError("keys must be non-empty text", where)
+        if not all(isinstance(k, str) and k and k != "<<" for k in value):
+            raise AnnotationValueError("keys must be non-empty text (and not the merge key <<)",
+                                       where)
         # an entry of a section, or a top-level value, is a block; maps inside them may flow
         entry = len(where) <= 1 or (len(where) == 2 and isinstance(where[1], int))
         flow = flow or (not entry and _is_short(value))

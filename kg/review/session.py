@@ -6,7 +6,8 @@ says is ever turned into a path. A save:
 
 1. checks the shape of what the page sent (text, lists and maps of text only) and the review
    keys (``review``: drafted, reviewed or rejected; ``confidence`` in [0, 1]);
-2. sets ``provenance.reviewer`` / ``reviewedAt`` when any claim is reviewed or rejected;
+2. if anything changed, sets ``provenance.reviewer`` / ``reviewedAt`` when any claim is
+   reviewed or rejected (an unchanged annotation is not rewritten);
 3. renders the YAML with :func:`kg.ingest.annotation.render_annotation`, parses it back with
    the strict loader and compiles it, in memory, together with ``data/`` (the registry and every
    reviewed article, whose things a draft may refer to): exactly what ``kg build`` would do;
@@ -367,12 +368,15 @@ class ReviewSession:
         folder = self.folder(article_id)
         if not isinstance(base_hash, str) or not re.fullmatch(r"[0-9a-f]{64}", base_hash):
             raise ReviewRefusal(400, "missing the hash of the file the page loaded")
-        annotation = self._checked(article_id, sent, reviewer)
+        annotation = self._checked(article_id, sent)
         with self._locks[article_id]:
             original, raw = self._read(article_id)
             if content_hash(raw) != base_hash:
                 raise ReviewRefusal(409, "annotation.yaml changed on disk since this page loaded "
                                          "it; nothing was saved and your edits are kept here")
+            if annotation == original:  # nothing changed: nothing to write, no one to name
+                return self.article(article_id)
+            self._stamp_reviewer(annotation, reviewer)
             self._keep_implicit_states(annotation, original, raw)
             path = folder / "annotation.yaml"
             header = _header(raw.decode("utf-8"))
@@ -385,7 +389,7 @@ class ReviewSession:
             write_annotation(path, rendered)
         return self.article(article_id)
 
-    def _checked(self, article_id: str, sent: Any, reviewer: Any) -> dict[str, Any]:
+    def _checked(self, article_id: str, sent: Any) -> dict[str, Any]:
         if not isinstance(sent, dict):
             raise ReviewRefusal(400, "the annotation must be a JSON object")
         extra = sorted(set(sent) - set(TOP_KEYS))
@@ -402,7 +406,6 @@ class ReviewSession:
             if section in annotation and not isinstance(annotation[section], list):
                 raise ReviewRefusal(400, f"{section!r} must be a list",
                                     {"section": section, "index": None, "id": None, "key": None})
-        judged = False
         for index, claim in enumerate(annotation.get("claims") or []):
             if not isinstance(claim, dict):
                 raise ReviewRefusal(400, "each claim must be a mapping", _field_of(("claims", index)))
@@ -411,7 +414,6 @@ class ReviewSession:
             if state not in REVIEW_STATES:
                 raise ReviewRefusal(400, f"review: {state!r} is not one of "
                                          f"{', '.join(REVIEW_STATES)}", {**where, "key": "review"})
-            judged = judged or state != "drafted"
             confidence = claim.get("confidence")
             if confidence is not None and not _CONFIDENCE.fullmatch(str(confidence)):
                 raise ReviewRefusal(400, f"confidence: {confidence!r} is not a number in [0, 1]",
@@ -420,18 +422,21 @@ class ReviewSession:
         if provenance is not None and not isinstance(provenance, dict):
             raise ReviewRefusal(400, "provenance must be a mapping",
                                 {"section": "provenance", "index": None, "id": None, "key": None})
-        provenance = dict(provenance or {})
-        if judged:
-            name = reviewer if isinstance(reviewer, str) and reviewer.strip() else self.reviewer
-            if not name or not name.strip():
-                raise ReviewRefusal(400, "reviewer: give your name before saving reviewed or "
-                                         "rejected claims", {"section": "reviewer", "index": None,
-                                                             "id": None, "key": "reviewer"})
-            provenance["reviewer"] = {"person": " ".join(name.split())}
-            provenance["reviewedAt"] = self.clock()
-        if provenance:
-            annotation["provenance"] = provenance
         return annotation
+
+    def _stamp_reviewer(self, annotation: dict[str, Any], reviewer: Any) -> None:
+        """The person saving a changed annotation with reviewed or rejected claims reviewed it."""
+        if all(c.get("review", "drafted") == "drafted" for c in annotation.get("claims") or []):
+            return
+        name = reviewer if isinstance(reviewer, str) and reviewer.strip() else self.reviewer
+        if not name or not name.strip():
+            raise ReviewRefusal(400, "reviewer: give your name before saving reviewed or "
+                                     "rejected claims", {"section": "reviewer", "index": None,
+                                                         "id": None, "key": "reviewer"})
+        provenance = dict(annotation.get("provenance") or {})
+        provenance["reviewer"] = {"person": " ".join(name.split())}
+        provenance["reviewedAt"] = self.clock()
+        annotation["provenance"] = provenance
 
     def _keep_implicit_states(self, annotation: dict[str, Any], original: Mapping[str, Any],
                               raw: bytes) -> None:
