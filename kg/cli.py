@@ -42,10 +42,7 @@ def _sub(subparsers: argparse._SubParsersAction, name: str, summary: str,  # typ
 def _cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
-    if args.store:
-        from kg.store import disk_store_path
-
-        disk_store_path(args.store)  # a bad --store fails before anything is written
+    # a bad --store or --out fails before anything is compiled; the set is replaced whole
     built, written = build(args.data, args.ontology, args.out, store=args.store)
     for warning in built.report.warnings:
         print(warning.one_line(), file=sys.stderr)
