@@ -101,10 +101,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from kg.rdfio import atomic_write
+    from kg.rdfio import atomic_write, check_output_path
     from kg.visualize import graph_page
 
     out = args.output or Path(f"graph-{args.view}.html")
+    check_output_path(out)  # before the page is made
     atomic_write(out, graph_page(args.graph, args.view, args.actor, lang=args.lang))
     print(f"wrote {out}")
     return 0
@@ -181,6 +182,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return 0
     if args.article is None or args.lang is None:
         raise InputError("give ARTICLE and --lang fr|en, or --evaluate GOLD_DIR...")
+    if args.out is not None:
+        from kg.rdfio import refuse_symlinks
+
+        refuse_symlinks(args.out)  # a dangling link in the draft folder would be followed
     out = write_draft(args.article, args.lang, args.out, args.data)
     print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml): review it, move it under "
           f"{args.data / 'articles'}/ and run kg build")

@@ -357,10 +357,40 @@ def parse_rdf_dataset(path: Path, *, base_iri: str | None = None,
 Content = str | bytes | Callable[[BinaryIO], None]
 
 
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path`` (fd, name); InputError if ``path`` cannot be written."""
+    if path.is_dir():
+        raise InputError("the output path is a folder, not a file", path=path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write here ({exc.strerror or exc})", path=path) from None
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder, or a place
+    whose folder cannot be made or written (InputError, exit 2)."""
+    fd, tmp = _temp_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def refuse_symlinks(folder: Path) -> None:
+    """Refuse to write into ``folder`` if it, or anything in it, is a symbolic link: a dangling
+    link named like a file we create would have us write wherever it points."""
+    entries = [folder]
+    if folder.is_dir() and not folder.is_symlink():
+        entries += sorted(folder.iterdir())
+    for entry in entries:
+        if entry.is_symlink():
+            raise InputError("refusing to write through a symbolic link", path=entry)
+
+
 def stage_file(path: Path, data: Content) -> Path:
-    """Write ``data`` to a fsynced temp file beside ``path`` and return it (not yet renamed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to a fsynced temp file beside ``path`` and return it (not yet renamed);
+    a path that cannot be written at all is an InputError (exit 2)."""
+    fd, tmp = _temp_beside(path)
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as handle:
@@ -389,5 +419,5 @@ def atomic_write(path: Path, data: Content) -> None:
 
 
 __all__ = ["DEFAULT_LIMITS", "FORMATS", "RDF", "READ_FORMATS", "Limits", "atomic_write",
-           "check_file", "format_for", "parse_quads", "parse_rdf_dataset", "parse_rdf_file",
-           "read_bytes", "stage_file", "to_rdflib"]
+           "check_file", "check_output_path", "format_for", "parse_quads", "parse_rdf_dataset",
+           "parse_rdf_file", "read_bytes", "refuse_symlinks", "stage_file", "to_rdflib"]
