@@ -28,6 +28,32 @@ def built() -> BuiltGraph:
     return build_graph(DATA, ONTOLOGY)
 
 
+def build_seed_only(folder: Path) -> BuiltGraph:
+    """The registry and the seed article alone: the figures the tests pin are facts of that
+    article, and stay true while the corpus grows (other articles add claims to its things)."""
+    data = folder / "data"
+    (data / "articles").mkdir(parents=True)
+    shutil.copy2(DATA / "entities.yaml", data / "entities.yaml")
+    shutil.copytree(SEED, data / "articles" / SEED_ID)
+    return build_graph(data, ONTOLOGY)
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
+    """The seed article alone, compiled and validated once per test session (read-only)."""
+    return build_seed_only(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="session")
+def seed_trig(seed: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed article alone written as TriG (independent of the committed exports/)."""
+    from kg.export import to_trig
+
+    path = tmp_path_factory.mktemp("seed-trig") / "seed.trig"
+    path.write_bytes(to_trig(seed.dataset))
+    return path
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of data/ for tests that break or extend it."""

@@ -19,8 +19,7 @@ from kg.build import BuiltGraph
 from kg.network import project, view
 from kg.visualize import MAX_NODES, render_html
 from tests.conftest import ROOT
-from tests.test_network import build_seed_only
-from tests.test_visualize import INJECTION, synthetic_graph
+from tests.support import INJECTION, synthetic_graph
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -50,11 +49,6 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -12,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg.build import BuiltGraph, build_graph
+from kg.build import BuiltGraph
 from kg.cli import main
 from kg.errors import InputError
 from kg.export import to_trig
@@ -27,28 +26,12 @@ from kg.network import (
     to_graphml,
     view,
 )
-from tests.conftest import DATA, ONTOLOGY, SEED_ID
+from tests.conftest import SEED_ID
 
 ACTOR = str(DKR["actor/"])
 EVENT = str(DKR["event/"])
 
 
-def build_seed_only(folder: Path) -> BuiltGraph:
-    """The registry and the seed article alone: the figures the tests pin are facts of that
-    article, and stay true while the corpus grows (other articles add claims to its things)."""
-    data = folder / "data"
-    shutil.copytree(DATA, data)
-    articles = sorted((data / "articles").iterdir())
-    assert any(a.name == SEED_ID for a in articles)
-    for article in articles:
-        if article.name != SEED_ID:
-            shutil.rmtree(article)
-    return build_graph(data, ONTOLOGY)
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
