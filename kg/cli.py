@@ -129,7 +129,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from kg.server import ServerConfig, serve
     from kg.store import open_backend
 
-    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)
+    if not 0 <= args.port <= 65535:
+        from kg.errors import InputError
+
+        raise InputError(f"--port must be 0 to 65535, not {args.port}")
+    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)  # checks the limits
     serve(open_backend(args.store, args.graph), args.host, args.port, config,
           announce=lambda line: print(line, file=sys.stderr, flush=True))
     return 0

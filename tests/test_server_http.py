@@ -293,3 +293,16 @@ def test_construct_answers_rdf_xml_when_asked(server: SparqlServer) -> None:
         server, target, extra="Accept: application/rdf+xml\r\n")))
     assert status == 200 and headers["content-type"].startswith("application/rdf+xml")
     assert len(Graph().parse(data=body, format="xml")) > 10
+
+
+@pytest.mark.parametrize(("option", "value"), [("--port", "99999"), ("--port", "-1"),
+                                               ("--timeout", "inf"), ("--timeout", "nan"),
+                                               ("--timeout", "0")])
+def test_bad_serve_options_are_exit_2_with_one_line(
+        option: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression (issue 19, finding 5): ``--port 99999`` and ``--timeout inf`` were exit 3."""
+    from kg.cli import main
+
+    assert main(["serve", "--graph", str(GRAPH_FILE), option, value]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and option in err, err
