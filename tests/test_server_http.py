@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Graph
 
-from kg.httpd import allowed_hosts
 from kg.query import load_queries
 from kg.server import ServerConfig, SparqlServer, running
 from kg.store import Backend, open_backend
@@ -134,6 +133,8 @@ def test_the_host_allow_list_is_exact(server: SparqlServer, host: str, status: i
 
 
 def test_the_allow_list_applies_only_on_loopback() -> None:
+    from kg.httpd import allowed_hosts
+
     assert allowed_hosts("0.0.0.0", 8000) is None
     allowed = allowed_hosts("127.0.0.1", 8000)
     assert allowed is not None and "127.0.0.1:8000" in allowed and "127.0.0.1:8001" not in allowed
