@@ -164,6 +164,10 @@ def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
     before the swap leaves ``out_dir`` exactly as it was.
     """
     store_path = _check_store(store) if store is not None else None
+    for folder in (data_dir, ontology_dir):
+        if folder.resolve().is_relative_to(out_dir.resolve()):
+            raise InputError(f"the output folder holds {folder} (it is replaced as a whole: "
+                             "give a folder of its own)", path=out_dir)
     with ExportSet(out_dir, PRODUCTS) as export_set:
         built = build_graph(data_dir, ontology_dir)
         for name, render in sorted(PRODUCTS.items()):
@@ -236,8 +240,14 @@ class ExportSet:
 
     def __enter__(self) -> ExportSet:
         out = self.out_dir
-        if out.exists() or out.is_symlink():
-            if out.is_symlink() or not out.is_dir():
+        if out.is_symlink():
+            raise InputError("the output folder is a symbolic link (give the folder it points "
+                             "to)", path=out)
+        if Path.cwd().resolve().is_relative_to(out.resolve()):
+            raise InputError("the output folder must be a folder of its own, not the current "
+                             "folder or one above it (it is replaced as a whole)", path=out)
+        if out.exists():
+            if not out.is_dir():
                 raise InputError("the output folder exists and is not a folder", path=out)
             for name in self.names:
                 if (out / name).is_dir() and not (out / name).is_symlink():

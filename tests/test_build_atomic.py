@@ -150,7 +150,8 @@ def test_a_store_that_fails_to_load_leaves_the_old_set(
 
 
 @pytest.mark.parametrize("case", ["store-is-a-file", "store-not-oxigraph", "export-is-a-folder",
-                                  "out-is-a-file", "out-under-a-file", "out-unwritable"])
+                                  "out-is-a-file", "out-under-a-file", "out-unwritable",
+                                  "out-is-the-current-folder", "out-holds-the-data"])
 def test_what_can_fail_early_fails_before_anything_is_built(
         case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,6 +176,11 @@ def test_what_can_fail_early_fails_before_anything_is_built(
         out.parent.write_text("x\n", encoding="utf-8")
     elif case == "out-unwritable":
         out = Path("/proc/self/kg-exports")  # unwritable even for root
+    elif case == "out-is-the-current-folder":
+        monkeypatch.chdir(out)
+        out = Path(".")
+    elif case == "out-holds-the-data":
+        out = DATA.parent
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
     def not_reached(*_args: object) -> None:
