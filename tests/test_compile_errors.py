@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kg.cli import main
-from tests.conftest import ONTOLOGY, SEED_ID
+from tests.conftest import ONTOLOGY, ROOT, SEED_ID
 
 ANNOTATION = f"articles/{SEED_ID}/annotation.yaml"
 ENTITIES = "entities.yaml"
@@ -195,3 +197,20 @@ def test_an_article_id_that_cannot_be_an_iri_is_bad_input(
     assert len(err.strip().splitlines()) == 1
     assert f"{folder / 'meta.yaml'}:" in err and f"article id {article_id!r}" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("old", "new"), [("type: Visit", "type: Vi sit"),
+                                          ("    certainty: probable\n",
+                                           "    certainty: very likely\n")])
+def test_a_name_with_a_space_is_one_stderr_line_in_a_real_run(
+        data_copy: Path, tmp_path: Path, old: str, new: str) -> None:
+    """Regression (issue 19): ``type: Vi sit`` printed rdflib's "does not look like a valid
+    URI" warning before our error: two stderr lines. (In-process, pytest captures the logging
+    line; a subprocess sees what a user sees.)"""
+    _replace(data_copy / ANNOTATION, old, new)
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--data", str(data_copy), "--ontology",
+         str(ONTOLOGY), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
