@@ -186,15 +186,18 @@ class Request:
 
     def params(self) -> dict[str, list[str]]:
         """The URL's query parameters (at most 100; invalid UTF-8 is a 400)."""
-        return parse_form(self.query.encode("latin-1", "replace"), what="URL query")
+        return parse_form(self.query.encode("latin-1", "replace"), what="URL query",
+                          strict=False)
 
 
-def parse_form(data: bytes, what: str = "form body") -> dict[str, list[str]]:
-    """``application/x-www-form-urlencoded`` data: UTF-8, at most 100 fields, else 400."""
+def parse_form(data: bytes, what: str = "form body", *, strict: bool = True
+               ) -> dict[str, list[str]]:
+    """``application/x-www-form-urlencoded`` data: UTF-8, at most 100 fields (every field
+    ``name=value`` when ``strict``), else 400."""
     try:
         text = data.decode("utf-8")
         return urllib.parse.parse_qs(text, keep_blank_values=True, errors="strict",
-                                     max_num_fields=100)
+                                     strict_parsing=strict and bool(text), max_num_fields=100)
     except UnicodeDecodeError:
         raise HTTPError(400, f"the {what} is not valid URL-encoded UTF-8") from None
     except ValueError as exc:

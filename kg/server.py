@@ -304,7 +304,7 @@ def parse_protocol(method: str, url_query: str, content_type: str | None, body: 
 
     Updates are refused (403) in every form; a POST must say what its body is.
     """
-    params = parse_form(url_query.encode("latin-1", "replace"), what="URL query")
+    params = parse_form(url_query.encode("latin-1", "replace"), what="URL query", strict=False)
     if method == "POST":
         media, charset = _media_and_charset(content_type)
         if charset not in (None, "utf-8", "utf8"):
