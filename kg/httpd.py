@@ -66,7 +66,7 @@ class HTTPSettings:
     #: open connections at most (more are accepted only as others close)
     connection_limit: int = 100
     #: seconds a connection may stay open with no request in progress
-    idle_timeout: int = 30
+    idle_timeout: int = 10
     #: seconds a client has to send one whole request (request line, headers and body)
     request_timeout: int = 20
     max_header_bytes: int = 16_384

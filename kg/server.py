@@ -121,7 +121,7 @@ class ServerConfig:
     max_concurrent: int = 4
     quiet: bool = False
     #: seconds an open connection may wait for its next request
-    idle_timeout: int = 30
+    idle_timeout: int = 10
     #: seconds a client has to send one whole request
     request_timeout: int = 20
 
