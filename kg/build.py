@@ -116,10 +116,12 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def build_graph(data_dir: Path, ontology_dir: Path,
-                extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
-    """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
+                extra_articles: tuple[Path, ...] = (), drafts: tuple[Path, ...] = ()) -> BuiltGraph:
+    """Read, compile and validate; raise :class:`NonConformanceError` on any violation.
+    ``drafts``: draft article folders (or folders of them), each built into its own named
+    graph ``dkr:graph/draft/<id>``."""
     ontology = load_ontology(ontology_dir)
-    graph = compile_graph(read_corpus(data_dir, extra_articles), ontology)
+    graph = compile_graph(read_corpus(data_dir, extra_articles, drafts), ontology)
     report = validate_dataset(graph, load_shapes(ontology_dir), ontology)
     give_back_memory()  # the validation store (~300 MB at 1M triples) is gone
     if not report.conforms:
@@ -152,7 +154,7 @@ def write_products(products: dict[str, Content], out_dir: Path) -> list[Path]:
 
 
 def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
-          store: str | None = None) -> tuple[BuiltGraph, list[Path]]:
+          store: str | None = None, drafts: tuple[Path, ...] = ()) -> tuple[BuiltGraph, list[Path]]:
     """The main job: the export set under ``out_dir`` is replaced as a whole or not at all.
 
     What can be known before compiling is checked first: ``out_dir`` must be a folder that can
@@ -169,7 +171,7 @@ def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
             raise InputError(f"the output folder holds {folder} (it is replaced as a whole: "
                              "give a folder of its own)", path=out_dir)
     with ExportSet(out_dir, PRODUCTS) as export_set:
-        built = build_graph(data_dir, ontology_dir)
+        built = build_graph(data_dir, ontology_dir, drafts=drafts)
         for name, render in sorted(PRODUCTS.items()):
             export_set.write(name, render(built))
             give_back_memory()

@@ -69,3 +69,56 @@ def manifest_tests(folder: str) -> list[tuple[str, str, Path, Path | None]]:
     return sorted((kind, subject.rsplit("#", 1)[-1], _local(action[subject]),
                    _local(result[subject]) if subject in result else None)
                   for subject, kind in types.items())
+
+
+# ---------------------------------------------------------------------------- drafts (issue 14)
+
+DRAFT_ID = "991_machine_draft"
+TEXT = "Kim Jong-un est arrivé à Vladivostok. Il pourrait rencontrer Vladimir Poutine."
+META = f"id: {DRAFT_ID}\nlanguage: fr\npublished: 2026-12-05\nunknown: [title, publisher]\n"
+#: what kg extract -o writes: the extractor as annotator, every claim drafted with a confidence
+ANNOTATION = f"""\
+article: {DRAFT_ID}
+provenance:
+  annotator: {{software: kg-extract, version: 0.2.0}}
+  annotatedAt: 2026-12-06T21:40:00Z
+things:
+  - id: draft-kim-arrival-vladivostok
+    type: Arrival
+    label: {{fr: arrivée de Kim à Vladivostok, en: Kim's arrival in Vladivostok}}
+    initiator: kim-jong-un
+    eventStatus: held
+  - id: draft-kim-putin-meeting
+    type: Meeting
+    label: {{fr: rencontre Kim-Poutine, en: Kim-Putin meeting}}
+    participant: [kim-jong-un, vladimir-putin]
+    eventStatus: hypothetical
+claims:
+  - id: kim-arrived
+    quote: Kim Jong-un est arrivé à Vladivostok
+    about: draft-kim-arrival-vladivostok
+    certainty: certain
+    temporality: past
+    review: drafted
+    confidence: 0.93
+  - id: may-meet
+    quote: Il pourrait rencontrer Vladimir Poutine
+    about: draft-kim-putin-meeting
+    certainty: possible
+    hedgeCue: pourrait
+    evidentialBasis: journalist-speculation
+    review: drafted
+    confidence: 0.41
+"""
+
+
+def write_draft(parent: Path, article_id: str = DRAFT_ID) -> Path:
+    """A draft article folder as kg extract -o writes it (renamed to ``article_id``)."""
+    folder = parent / article_id
+    folder.mkdir(parents=True)
+    (folder / "article.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "meta.yaml").write_text(META.replace(DRAFT_ID, article_id), encoding="utf-8")
+    (folder / "annotation.yaml").write_text(ANNOTATION.replace(DRAFT_ID, article_id)
+                                            .replace("draft-kim", f"{article_id[:3]}-kim"),
+                                            encoding="utf-8")
+    return folder

@@ -104,6 +104,10 @@ def test_every_param_restricts_the_answer(dataset: Dataset, name: str, param: st
     assert result.graph is None or len(result.graph) == 0
 
 
+#: queries with nothing to say about the reviewed seed (each is tested on a graph of its own)
+EMPTY_ON_THE_SEED = {"review-queue": "every claim of the seed is reviewed: nothing awaits review"}
+
+
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_query_parses_and_runs_on_the_seed_graph(dataset: Dataset, name: str) -> None:
     query = QUERIES[name]
@@ -112,7 +116,10 @@ def test_every_query_parses_and_runs_on_the_seed_graph(dataset: Dataset, name: s
     assert result.form == form
     if form == "SELECT":
         assert re.search(r"(?m)^ORDER BY ", query.text), "SELECT queries sort their rows"
-        assert result.rows, f"{name} answers nothing on the seed graph"
+        if name not in EMPTY_ON_THE_SEED:
+            assert result.rows, f"{name} answers nothing on the seed graph"
+        else:
+            assert result.rows == (), EMPTY_ON_THE_SEED[name]
     assert format_result(result, "table")
 
 
