@@ -42,10 +42,7 @@ def _sub(subparsers: argparse._SubParsersAction, name: str, summary: str,  # typ
 def _cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
-    if args.store:
-        from kg.store import disk_store_path
-
-        disk_store_path(args.store)  # a bad --store fails before anything is written
+    # a bad --store or --out fails before anything is compiled; the set is replaced whole
     built, written = build(args.data, args.ontology, args.out, store=args.store,
                            drafts=tuple(args.drafts))
     for warning in built.report.warnings:
@@ -105,10 +102,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from kg.rdfio import atomic_write
+    from kg.rdfio import atomic_write, check_output_path
     from kg.visualize import graph_page
 
     out = args.output or Path(f"graph-{args.view}.html")
+    check_output_path(out)  # before the page is made
     atomic_write(out, graph_page(args.graph, args.view, args.actor, lang=args.lang))
     print(f"wrote {out}")
     return 0
@@ -132,7 +130,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from kg.server import ServerConfig, serve
     from kg.store import open_backend
 
-    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)
+    if not 0 <= args.port <= 65535:
+        from kg.errors import InputError
+
+        raise InputError(f"--port must be 0 to 65535, not {args.port}")
+    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)  # checks the limits
     serve(open_backend(args.store, args.graph), args.host, args.port, config,
           announce=lambda line: print(line, file=sys.stderr, flush=True))
     return 0
@@ -185,6 +187,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return 0
     if args.article is None or args.lang is None:
         raise InputError("give ARTICLE and --lang fr|en, or --evaluate GOLD_DIR...")
+    if args.out is not None:
+        from kg.rdfio import refuse_symlinks
+
+        refuse_symlinks(args.out)  # a dangling link in the draft folder would be followed
     out = write_draft(args.article, args.lang, args.out, args.data)
     print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml): review it, move it under "
           f"{args.data / 'articles'}/ and run kg build")
