@@ -27,7 +27,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node as RDFNode
 
 from kg.quads import CompiledGraph, literal_datatype, split_triple
-from kg.validate import ShapeResult, ValidationReport
+from kg.shacl_report import ShapeResult, ValidationReport
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
@@ -302,11 +302,10 @@ def run_checks(store: ox.Store, checks: list[Check], graph: CompiledGraph) -> Va
                 message = message.replace(f"{{${name}}}", _text(row[name]))
             results.add(ShapeResult(check.severity, check.shape, _text(row["this"]), check.path,
                                     message))
-    return ValidationReport(tuple(sorted(results, key=lambda r: (r.severity, r.shape, r.focus,
-                                                                 r.path, r.message))))
+    return ValidationReport.of(results)
 
 
-def validate_dataset(dataset: CompiledGraph | Dataset, shapes: Graph,
+def validate_as_sparql(dataset: CompiledGraph | Dataset, shapes: Graph,
                      store: ox.Store | None = None) -> ValidationReport:
     """Validate the union of every graph (ontology included) against ``shapes``.
 
