@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+import pyshacl
 import pytest
 from pyshacl import validate as shacl_validate
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -177,6 +178,8 @@ def test_shape_fixtures_agree(fixture: str) -> None:
                    "NIF offset as the wrong datatype; when this passes, rerun the comparison in "
                    "the README (Validation) and drop kg.shacl_sparql if pySHACL wins")
 def test_pyshacl_on_an_oxigraph_store_agrees() -> None:
+    if int(pyshacl.__version__.split(".")[1]) < 40:
+        pytest.skip(f"pySHACL {pyshacl.__version__} cannot validate an Oxigraph store (0.40 can)")
     dataset = _with_ontology(_shape_fixture("_base.ttl"))
     shapes = load_shapes(ONTOLOGY)
     store = CompiledGraph.from_dataset(dataset).to_store(ox.Store())
