@@ -155,7 +155,7 @@ def _pipeline_ours(kind: str, work: Path, data: Path, ontology: Path, options: d
         with rec.stage("to-store", "canonical quads -> Oxigraph, graph by graph"):
             store = graph.to_store(ox.Store())
         with rec.stage("validate", "SHACL as SPARQL on Oxigraph") as row:
-            row["conforms"] = shacl_sparql.validate_dataset(graph, shapes, store).conforms
+            row["conforms"] = shacl_sparql.validate_as_sparql(graph, shapes, store).conforms
         del store
         for name in ("diplo-kg.nt", "diplo-kg.ttl", "diplo-kg.nq", "diplo-kg.trig",
                      "diplo-kg.jsonld"):

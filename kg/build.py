@@ -26,7 +26,8 @@ from kg.errors import InputError, KGError, NonConformanceError
 from kg.export import RDF_WRITERS
 from kg.quads import CompiledGraph
 from kg.rdfio import Content
-from kg.validate import ValidationReport, load_shapes, validate_dataset
+from kg.shacl_report import ValidationReport
+from kg.validate import load_shapes, validate_compiled
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -122,7 +123,7 @@ def build_graph(data_dir: Path, ontology_dir: Path,
     graph ``dkr:graph/draft/<id>``."""
     ontology = load_ontology(ontology_dir)
     graph = compile_graph(read_corpus(data_dir, extra_articles, drafts), ontology)
-    report = validate_dataset(graph, load_shapes(ontology_dir), ontology)
+    report = validate_compiled(graph, load_shapes(ontology_dir), ontology)
     give_back_memory()  # the validation store (~300 MB at 1M triples) is gone
     if not report.conforms:
         raise NonConformanceError(

@@ -1,56 +1,26 @@
-"""SHACL validation with pySHACL, reported as plain results (which shape fired, on what)."""
+"""SHACL validation with pySHACL, reported as plain results (which shape fired, on what).
+
+Which engine validates a compiled corpus (:func:`validate_compiled`): pySHACL on an rdflib graph
+up to :data:`PYSHACL_MAX_QUADS`, above that the shapes translated to SPARQL on Oxigraph
+(:mod:`kg.shacl_sparql`). pySHACL 0.40 can also validate a pyoxigraph ``Store`` directly; it
+lost to the translation on our shapes (wrong results, slower): figures in the README,
+"Validation", and in :mod:`kg.shacl_sparql`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from kg.errors import InputError, KGError
 from kg.namespaces import GRAPH_ONTOLOGY
 from kg.quads import CompiledGraph
-
-
-@dataclass(frozen=True)
-class ShapeResult:
-    severity: str  # Violation | Warning | Info
-    shape: str  # IRI of the node shape that fired (the property shape's parent when nested)
-    focus: str
-    path: str
-    message: str
-
-    def one_line(self) -> str:
-        where = f" {self.path}" if self.path else ""
-        return f"{self.severity}: {self.shape_name} on <{self.focus}>{where}: {self.message}"
-
-    @property
-    def shape_name(self) -> str:
-        return self.shape.rsplit("#", 1)[-1]
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    results: tuple[ShapeResult, ...]
-
-    @property
-    def conforms(self) -> bool:
-        return not any(r.severity == "Violation" for r in self.results)
-
-    @property
-    def violations(self) -> tuple[ShapeResult, ...]:
-        return tuple(r for r in self.results if r.severity == "Violation")
-
-    @property
-    def warnings(self) -> tuple[ShapeResult, ...]:
-        return tuple(r for r in self.results if r.severity == "Warning")
-
-    def text(self) -> str:
-        if not self.results:
-            return "conforms: no violation, no warning"
-        return "\n".join(sorted(r.one_line() for r in self.results))
+from kg.shacl_report import ShapeResult, ValidationReport
+from kg.shacl_sparql import UnsupportedShape, validate_as_sparql
 
 
 def load_shapes(ontology_dir: Path) -> Graph:
@@ -76,32 +46,36 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationRep
     _conforms, report, _text = shacl_validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
         allow_warnings=True, advanced=True, meta_shacl=False, do_owl_imports=False)
+    return read_pyshacl_report(report, shapes)
+
+
+def read_pyshacl_report(report: object, shapes: Graph) -> ValidationReport:
+    """pySHACL's report graph as plain results (KGError when pySHACL could not apply the shapes)."""
     if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure for broken shapes
         detail = str(getattr(report, "message", report)).splitlines()[0]
         raise KGError(f"the SHACL shapes cannot be applied: {detail}")
     results = []
     for node in report.subjects(SH.resultSeverity, None):
-        severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
-        source = report.value(node, SH.sourceShape)
-        # a property shape is a blank node: report the node shape that owns it
-        owner = report.value(None, SH.property, source) if source is not None else None
-        if owner is None and source is not None:
-            owner = shapes.value(None, SH.property, source) or shapes.value(None, SH.sparql, source)
-        if owner is None and source is not None:
-            owner = shapes.value(None, SH.sparql, source)
-        shape = owner if isinstance(owner, URIRef) else source
-        if not isinstance(shape, URIRef):
-            owner2 = shapes.value(None, SH.sparql, report.value(node, SH.sourceConstraint))
-            shape = owner2 if owner2 is not None else shape
+        path = report.value(node, SH.resultPath)
         results.append(ShapeResult(
-            severity=severity,
-            shape=str(shape),
+            severity=str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+            shape=str(_reported_shape(report, node, shapes)),
             focus=str(report.value(node, SH.focusNode)),
-            path=str(report.value(node, SH.resultPath) or ""),
+            path=str(path) if isinstance(path, URIRef) else "",  # a complex path is a blank node
             message=str(report.value(node, SH.resultMessage) or ""),
         ))
-    return ValidationReport(tuple(sorted(results, key=lambda r: (r.severity, r.shape, r.focus,
-                                                                 r.path, r.message))))
+    return ValidationReport.of(results)
+
+
+def _reported_shape(report: Graph, result: Node, shapes: Graph) -> Node | None:
+    """The node shape a result is reported under: its source shape, or the node shape owning
+    the property shape or SPARQL constraint that fired (both are blank nodes)."""
+    source = report.value(result, SH.sourceShape)
+    if source is None or isinstance(source, URIRef):
+        return source
+    owner = (shapes.value(None, SH.property, source)
+             or shapes.value(None, SH.sparql, report.value(result, SH.sourceConstraint)))
+    return owner if owner is not None else source
 
 
 #: above this many quads, a compiled dataset is validated by the SPARQL translation of the shapes
@@ -110,18 +84,15 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationRep
 PYSHACL_MAX_QUADS = 20_000
 
 
-def validate_dataset(dataset: Dataset | CompiledGraph, shapes: Graph, ontology: Graph,
-                     engine: str = "auto") -> ValidationReport:
-    """Validate a compiled dataset: ``pyshacl``, ``sparql`` (Oxigraph), or ``auto`` (pySHACL up
+def validate_compiled(dataset: Dataset | CompiledGraph, shapes: Graph, ontology: Graph,
+                      engine: str = "auto") -> ValidationReport:
+    """Validate a compiled corpus: ``pyshacl``, ``sparql`` (Oxigraph), or ``auto`` (pySHACL up
     to :data:`PYSHACL_MAX_QUADS`). A shape outside the translated subset falls back to pySHACL."""
     if engine == "auto":
         engine = "pyshacl" if len(dataset) <= PYSHACL_MAX_QUADS else "sparql"
     if engine == "sparql":
-        from kg.shacl_sparql import UnsupportedShape
-        from kg.shacl_sparql import validate_dataset as validate_on_oxigraph
-
         try:
-            return validate_on_oxigraph(dataset, shapes)
+            return validate_as_sparql(dataset, shapes)
         except UnsupportedShape:
             pass
     return validate_graph(data_graph(dataset), shapes, ontology)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kg.compile import compile_corpus, load_ontology
 from kg.corpus import read_corpus
-from kg.shacl_sparql import validate_dataset
+from kg.shacl_sparql import validate_as_sparql
 from kg.synth import articles_for, generate_corpus
 from kg.validate import load_shapes
 from tests.conftest import ONTOLOGY
@@ -41,7 +41,7 @@ def test_compiles_conforms_and_hits_the_size(tmp_path: Path) -> None:
     assert count == articles_for(size, 35) == len(list((tmp_path / "data/articles").iterdir()))
     dataset = compile_corpus(read_corpus(tmp_path / "data"), load_ontology(ONTOLOGY))
     assert 0.8 * size <= len(dataset) <= 1.2 * size
-    report = validate_dataset(dataset, load_shapes(ONTOLOGY))
+    report = validate_as_sparql(dataset, load_shapes(ONTOLOGY))
     assert report.conforms, report.text()[:1000]
     assert not report.warnings, report.text()[:1000]
 
