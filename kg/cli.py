@@ -95,7 +95,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     # --endpoint URL: a remote SPARQL server; --store rdflib|oxigraph[:PATH]: an embedded store
     backend = open_backend(args.endpoint or args.store, args.graph,
                            credentials_from_env(os.environ))
-    result = backend.query(request.sparql, request.bindings, args.timeout)
+    result = request.run(backend, args.timeout)
     sys.stdout.write(format_result(result, args.format))  # type: ignore[arg-type]
     return 0
 

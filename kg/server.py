@@ -36,6 +36,7 @@ import json
 import re
 import sys
 import threading
+import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -50,7 +51,7 @@ from rdflib import Graph, URIRef
 
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
-from kg.query import QueryResult, check_query, format_result, load_queries
+from kg.query import QueryResult, format_result, load_queries
 from kg.store import Backend, GraphSelection
 
 #: format name -> media type sent back
@@ -460,13 +461,19 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def run(self, operation: Operation) -> QueryResult:
         config = self.server.config
+        deadline = time.monotonic() + config.timeout  # the whole request: wait, parse, run
         if not self.server.gate.acquire(timeout=config.timeout):
             raise HTTPError(503, "too many queries at once; retry", {"Retry-After": "2"})
         # relative IRIs resolve against the endpoint (the service's base IRI); on line 1, so
         # positions in later errors stay those of the text the client sent
         sparql = f"BASE <{self.server.url}sparql> {operation.query}"
         try:
-            return self.server.backend.query(sparql, None, config.timeout, graphs=operation.graphs)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("no time left")
+            # at most max_rows + 1 rows come back: the cut is made while the answer streams
+            return self.server.backend.query(sparql, None, remaining, graphs=operation.graphs,
+                                             max_rows=config.max_rows)
         finally:
             self.server.gate.release()
 
@@ -483,9 +490,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
 def _sparql(handler: SparqlHandler, method: str, url_query: str) -> Answer:
     operation = handler.operation(method, url_query)
-    form = check_query(operation.query)
-    fmt = negotiate(operation.accept, form in ("CONSTRUCT", "DESCRIBE"), operation.fmt)
-    result = handler.run(operation)
+    result = handler.run(operation)  # parsed and vetted by the backend, within the time limit
+    fmt = negotiate(operation.accept, result.form in ("CONSTRUCT", "DESCRIBE"), operation.fmt)
     answer = render(result, fmt, handler.server.config.max_rows)
     answer.headers["Vary"] = "Accept"
     return answer
@@ -493,10 +499,10 @@ def _sparql(handler: SparqlHandler, method: str, url_query: str) -> Answer:
 
 def _graph_page(handler: SparqlHandler, method: str, url_query: str) -> Answer:
     operation = handler.operation(method, url_query)
-    form = check_query(operation.query)
+    result = handler.run(operation)
+    form = result.form
     if form not in ("CONSTRUCT", "DESCRIBE"):
         raise HTTPError(400, f"/graph draws CONSTRUCT or DESCRIBE results, not {form}")
-    result = handler.run(operation)
     result, truncated = _capped(result, handler.server.config.max_rows)
     assert result.graph is not None
     from kg.network import project
