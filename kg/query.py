@@ -214,6 +214,16 @@ _CODEPOINT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 #: where any engine may see a codepoint escape: a backslash followed by u or U
 _BACKSLASH_U = re.compile(r"\\[uU]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: a carriage return not followed by a line feed: SPARQL ends a comment there, rdflib does not
+_LONE_CR = re.compile(r"\r(?!\n)")
+#: between two tokens: white space and comments (ended by either line break)
+_GAP = r"(?:[ \t\r\n]|#[^\r\n]*)*"
+#: anything that could read as a SERVICE clause in some engine's reading of the text: the
+#: keyword, maybe SILENT, a variable / IRI / prefixed name, an opening brace (checked on the
+#: decoded text, whatever rdflib made of it: strings and comments are not trusted to hide it)
+_SERVICE_CLAUSE = re.compile(
+    rf"(?i)(?<![\w?$:])SERVICE(?![\w:]){_GAP}(?:SILENT(?![\w:]){_GAP})?"
+    rf"(?:<[^<>\s]*>|(?:\\.|[^\s{{#\\<])+){_GAP}{{")
 
 
 def decode_escapes(sparql: str, name: str = QUERY_LABEL) -> str:
@@ -225,14 +235,21 @@ def decode_escapes(sparql: str, name: str = QUERY_LABEL) -> str:
     that vets it and another for the engine that runs it (``"A\\u00000022 } } # "`` hid a
     SERVICE clause from rdflib). The decoded text holds no backslash followed by u or U: every
     engine reads it as it is, so the query vetted is the query run. Refused, as bad input: a
-    malformed escape, an escape of a surrogate or beyond U+10FFFF, a lone surrogate, and a
-    backslash followed by u or U that remains after decoding (in a string, write it with
-    ``CONCAT("\\\\", "u...")``)."""
+    malformed escape, an escape of a surrogate or beyond U+10FFFF, a lone surrogate, a backslash
+    followed by u or U that remains after decoding (in a string, write it with
+    ``CONCAT("\\\\", "u...")``), and a carriage return without a line feed (rdflib reads a comment
+    on past it, Oxigraph and SPARQL end it there: ``# x\\rSERVICE...`` hid a SERVICE clause)."""
     surrogate = _SURROGATE.search(sparql)
     if surrogate:
         line, column = _line_col(sparql, surrogate.start())
         raise InputError("the query holds a lone surrogate (not Unicode text)", path=name,
                          line=line, column=column)
+    lone_cr = _LONE_CR.search(sparql)
+    if lone_cr:
+        line, column = _line_col(sparql, lone_cr.start())
+        raise InputError("a carriage return without a line feed is refused in a query: SPARQL "
+                         "engines end a comment there or not (write line ends as LF or CR LF)",
+                         path=name, line=line, column=column)
     if not _BACKSLASH_U.search(sparql):
         return sparql
     pieces: list[str] = []
@@ -294,6 +311,10 @@ def _quiet_rdflib_literal_warnings() -> None:
 
 
 def _vet(sparql: str, name: str) -> tuple[str, Query]:
+    service = _SERVICE_CLAUSE.search(sparql)
+    if service:  # whatever rdflib would make of it: a string or comment may not hide SERVICE
+        line, column = _line_col(sparql, service.start())
+        raise _read_only_error("SERVICE (federated query)", name, line, column)
     try:
         tree = parseQuery(sparql)
     except ParseException as exc:
