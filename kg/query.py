@@ -540,20 +540,36 @@ def result_from_data(data: tuple[Any, ...]) -> QueryResult:
 #: how often an idle worker checks that the process that forked it is still there (seconds)
 WORKER_POLL = 1.0
 #: query workers per backend: ``kg serve`` answers this many queries at once (its default
-#: ``--max-concurrent``); a single-threaded caller only ever forks one
-WORKERS_PER_BACKEND = 4
-#: a long-lived worker whose resident memory grew by more than this since its first answer is
-#: replaced after answering (a large answer's memory goes back to the system with it)
-WORKER_RSS_GROWTH = 128 * 1024 * 1024
+#: ``--max-concurrent``), so a few runaway queries leave workers for the others; a
+#: single-threaded caller only ever forks one
+WORKERS_PER_BACKEND = 8
+#: a long-lived worker whose private memory (pages no longer shared with the process that forked
+#: it) grew by more than this since its first answer is replaced after answering: a large
+#: answer's memory goes back to the system with it, and rdflib workers do not drift into full
+#: private copies of the dataset
+WORKER_MEMORY_GROWTH = 128 * 1024 * 1024
+#: a query still running after this many seconds is expensive: its worker yields the processor
+#: to the others (lowest scheduling priority) and is replaced once it answers
+DEMOTE_AFTER = 0.2
+#: a worker measures its private memory after an answer that took this long, or every few
+MEASURE_AFTER = 0.05
+MEASURE_EVERY = 16
 
 _FORK_LOCK = threading.Lock()
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
 
+_ANSWERS = itertools.count()
+
+
 def _answer(handler: Callable[[Any], Any], request: Any) -> tuple[Any, ...]:
     try:
-        return ("ok", handler(request), _resident_bytes())
+        began = time.perf_counter()
+        result = handler(request)
+        measure = (time.perf_counter() - began > MEASURE_AFTER
+                   or next(_ANSWERS) % MEASURE_EVERY == 0)
+        return ("ok", result, _private_bytes() if measure else None)
     except KGError as exc:
         return ("kgerror", type(exc).__name__, exc.message, exc.path, exc.line, exc.column)
     except BaseException as exc:  # reported to the parent as one line
@@ -561,13 +577,15 @@ def _answer(handler: Callable[[Any], Any], request: Any) -> tuple[Any, ...]:
         return ("error", type(exc).__name__, message)
 
 
-def _resident_bytes() -> int:
-    """This process's resident memory (0 where /proc is missing)."""
+def _private_bytes() -> int | None:
+    """Memory only this process holds: private pages, no longer shared copy-on-write with the
+    process that forked it (Linux ``smaps_rollup``; None elsewhere)."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
-        return 0
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup.read().splitlines()[1:])
+        return sum(int(fields[k].split()[0]) for k in ("Private_Clean", "Private_Dirty")) * 1024
+    except (OSError, ValueError, KeyError, IndexError):  # pragma: no cover - not Linux
+        return None
 
 
 def _isolate_network() -> bool:  # pragma: no cover - runs in the forked worker
@@ -703,8 +721,9 @@ class QueryWorker:
             child.close()
         self.name = name
         self.pid: int = pid
-        self.rss_first: int | None = None  # resident memory after its first answer
-        self.rss: int = 0  # after its last answer
+        self.memory_first: int | None = None  # private memory after its first answer
+        self.memory: int | None = None  # after its last measured answer
+        self.demoted = False  # its query ran long: it yielded the processor to the others
         self._exit: int | None = None
         self._reaped = False
         self._stopped = False
@@ -731,15 +750,21 @@ class QueryWorker:
             self._reap(block=False)
             return not self._reaped
 
-    def exchange(self, request: Any, timeout: float, limit: float | None = None) -> tuple[Any, ...]:
+    def exchange(self, request: Any, timeout: float, limit: float | None = None,
+                 contended: Callable[[], bool] | None = None) -> tuple[Any, ...]:
         """Send one request and return the worker's answer message. Past ``timeout`` seconds
         the worker is killed and QueryTimeout raised (``limit`` is the time limit the message
-        names); a worker that dies is stopped and reported as KGError."""
+        names); a worker that dies is stopped and reported as KGError. Past ``DEMOTE_AFTER``
+        seconds, if ``contended()`` says other queries are running, it is demoted."""
         try:
             self._conn.send(request)
-            if not self._conn.poll(timeout):
-                self.stop()
-                raise _timeout_error(timeout if limit is None else limit)
+            first = min(timeout, DEMOTE_AFTER)
+            if not self._conn.poll(first):
+                if contended is not None and contended():
+                    self._demote()
+                if not self._conn.poll(max(timeout - first, 0)):
+                    self.stop()
+                    raise _timeout_error(timeout if limit is None else limit)
             message: tuple[Any, ...] = self._conn.recv()
         except (EOFError, OSError):
             code = self.stop()
@@ -751,15 +776,28 @@ class QueryWorker:
         except BaseException:
             self.stop()
             raise
-        if message[0] == "ok":
-            self.rss = message[2]
-            if self.rss_first is None:
-                self.rss_first = self.rss
+        if message[0] == "ok" and message[2] is not None:
+            self.memory = message[2]
+            if self.memory_first is None:
+                self.memory_first = self.memory
         return message
 
-    def grown(self, limit: int = WORKER_RSS_GROWTH) -> bool:
-        """Whether its resident memory grew by more than ``limit`` since its first answer."""
-        return self.rss_first is not None and self.rss - self.rss_first > limit
+    def _demote(self) -> None:
+        """Lowest scheduling priority for a worker whose query runs long: cheap queries in the
+        other workers get the processors first (an unprivileged process cannot undo it: the
+        pool replaces a demoted worker once it answers)."""
+        with self._lock:
+            if self._reaped or self._stopped:
+                return
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.pid, 19)
+                self.demoted = True
+
+    def grown(self) -> bool:
+        """Whether its private memory grew by more than ``WORKER_MEMORY_GROWTH`` since its first
+        answer."""
+        return (self.memory_first is not None and self.memory is not None
+                and self.memory - self.memory_first > WORKER_MEMORY_GROWTH)
 
     def stop(self) -> int | None:
         """Kill the worker (if still running), reap it, and return its exit code (None if it
@@ -785,8 +823,8 @@ class QueryWorkers:
     At most ``size`` queries run at once, each in its own worker: a runaway query holds one
     worker, not the others (a single worker behind a lock would make every query of ``kg serve``
     wait for it). A query waiting for a free worker spends its own time limit. A worker killed
-    at a time limit, found dead, or grown by more than ``WORKER_RSS_GROWTH`` (a large answer)
-    is replaced by a fresh fork at the next query."""
+    at a time limit, found dead, demoted (its query ran long) or grown by more than
+    ``WORKER_MEMORY_GROWTH`` (a large answer) is replaced by a fresh fork at the next query."""
 
     def __init__(self, handler: Callable[[Any], Any], size: int = WORKERS_PER_BACKEND,
                  name: str = "kg-query") -> None:
@@ -814,11 +852,12 @@ class QueryWorkers:
         deadline = time.monotonic() + timeout
         worker = self._take(deadline, timeout)
         try:
-            message = worker.exchange(request, max(deadline - time.monotonic(), 0.001), timeout)
+            message = worker.exchange(request, max(deadline - time.monotonic(), 0.001), timeout,
+                                      contended=lambda: self._busy > 1)
         except BaseException:
             self._give_back(worker, keep=False)
             raise
-        self._give_back(worker, keep=not worker.grown())
+        self._give_back(worker, keep=not (worker.grown() or worker.demoted))
         return _unwrap(message)
 
     def _take(self, deadline: float, timeout: float) -> QueryWorker:

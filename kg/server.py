@@ -105,7 +105,7 @@ class ServerConfig:
     timeout: float = 30.0
     max_rows: int = 10_000
     max_body: int = 1_000_000
-    max_concurrent: int = 4
+    max_concurrent: int = 8  # = kg.query.WORKERS_PER_BACKEND
     quiet: bool = False
 
     def __post_init__(self) -> None:
