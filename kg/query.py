@@ -548,8 +548,8 @@ WORKERS_PER_BACKEND = 8
 #: answer's memory goes back to the system with it, and rdflib workers do not drift into full
 #: private copies of the dataset
 WORKER_MEMORY_GROWTH = 128 * 1024 * 1024
-#: a query still running after this many seconds is expensive: its worker yields the processor
-#: to the others (lowest scheduling priority) and is replaced once it answers
+#: a query still running after this many seconds while others run is expensive: its worker
+#: yields the processors to them (lowest scheduling priority) and is replaced once it answers
 DEMOTE_AFTER = 0.2
 #: a worker measures its private memory after an answer that took this long, or every few
 MEASURE_AFTER = 0.05
@@ -754,17 +754,18 @@ class QueryWorker:
                  contended: Callable[[], bool] | None = None) -> tuple[Any, ...]:
         """Send one request and return the worker's answer message. Past ``timeout`` seconds
         the worker is killed and QueryTimeout raised (``limit`` is the time limit the message
-        names); a worker that dies is stopped and reported as KGError. Past ``DEMOTE_AFTER``
-        seconds, if ``contended()`` says other queries are running, it is demoted."""
+        names); a worker that dies is stopped and reported as KGError. Once its query has run
+        ``DEMOTE_AFTER`` seconds, if ``contended()`` says other queries are running (checked
+        every ``DEMOTE_AFTER`` seconds), it is demoted."""
         try:
             self._conn.send(request)
-            first = min(timeout, DEMOTE_AFTER)
-            if not self._conn.poll(first):
-                if contended is not None and contended():
-                    self._demote()
-                if not self._conn.poll(max(timeout - first, 0)):
+            deadline = time.monotonic() + timeout
+            while not self._conn.poll(min(DEMOTE_AFTER, max(deadline - time.monotonic(), 0))):
+                if time.monotonic() >= deadline:
                     self.stop()
                     raise _timeout_error(timeout if limit is None else limit)
+                if not self.demoted and contended is not None and contended():
+                    self._demote()
             message: tuple[Any, ...] = self._conn.recv()
         except (EOFError, OSError):
             code = self.stop()
