@@ -645,6 +645,7 @@ def run_load(options: LoadOptions, progress: Callable[[str], None]) -> dict[str,
         raise InputError("--load needs positive seconds and at least one client")
     if not options.graph.is_file():
         raise InputError("graph file not found (run kg build first)", path=options.graph)
+    info = machine()
     phases = []
     for store in options.stores:
         with served(store, options.graph, options.timeout) as url:
@@ -654,7 +655,7 @@ def run_load(options: LoadOptions, progress: Callable[[str], None]) -> dict[str,
                          + (f" + {heavy} expensive" if heavy else "") + f", {options.seconds:g} s")
                 figures = load_phase(url, options.seconds, options.clients, heavy)
                 phases.append({"store": store, **figures})
-    return {"machine": machine(), "timeout_s": options.timeout, "load": phases,
+    return {"machine": info, "timeout_s": options.timeout, "load": phases,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
