@@ -615,14 +615,15 @@ def served(store: str, graph: Path, timeout: float, python: str = sys.executable
         [python, "-m", "kg.cli", "serve", "--port", "0", "--store", store, "--graph",
          str(graph), "--timeout", str(timeout)],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    assert process.stderr is not None
+    # after the first line, stderr (one log line per request) is drained, never read
+    drain = threading.Thread(target=_drain, args=(process.stderr,), daemon=True)
     try:
-        assert process.stderr is not None
         line = process.stderr.readline()
         found = next((w for w in line.split() if w.startswith("http://")), None)
         if found is None:
             raise KGError(f"kg serve did not start: {line.strip() or 'no output'}")
-        # the rest of stderr (one log line per request) is drained, never read
-        threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
+        drain.start()
         yield found
     finally:
         process.terminate()
@@ -631,6 +632,9 @@ def served(store: str, graph: Path, timeout: float, python: str = sys.executable
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if drain.is_alive():
+            drain.join(10)  # ends at the end of the stream
+        process.stderr.close()
 
 
 def _drain(stream: Any) -> None:
