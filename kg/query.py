@@ -3,15 +3,21 @@
 - ``load_queries()`` reads the public named queries, ``kg/queries/*.rq`` (package data). Each file
   opens with a header comment in the style of ROBOT's report queries (``# title:``,
   ``# question:``, ``# returns:``, ``# params:``).
+- ``decode_escapes()`` decodes codepoint escapes once and refuses what engines would read
+  differently (malformed escapes, a backslash-u left over, a lone CR, lone surrogates): the text
+  it returns is the one rdflib vets and the one every engine runs.
 - ``check_query()`` parses a query with rdflib and refuses anything that is not a read-only query
-  over the local dataset: updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` (rdflib would fetch
-  those URLs or read those files). The verdict is cached by query text.
-- ``run_query()`` evaluates with rdflib on the union of all graphs, in a forked child process that
-  is killed when the time limit passes, so a runaway query really stops; the rows come back as a
-  table of distinct terms and an array of indices.
+  over the local dataset: updates, ``SERVICE`` (also any text that could read as a SERVICE
+  clause), ``FROM`` / ``FROM NAMED`` (rdflib would fetch those URLs or read those files). The
+  verdict is cached by query text.
+- ``run_query()`` parses, vets and evaluates with rdflib on the union of all graphs, in a forked
+  child process that is killed when the time limit passes, so a runaway query (or parse) really
+  stops; the rows come back as a table of distinct terms and an array of indices.
 - ``QueryWorker`` / ``QueryWorkers``: forked processes answering requests over a pipe, killed at
-  the time limit: one-shot for rdflib (``run_in_child``), a small reused pool for Oxigraph
-  (:class:`kg.store.OxigraphBackend`).
+  the time limit, without network where the system allows: one-shot (``run_in_child``), or a
+  small reused pool per backend (:mod:`kg.store`) whose workers parse, vet and run each query
+  (so parsing counts against the time limit and no parser lock is shared), yield the processors
+  when their query runs long beside others, and are replaced when killed, demoted or grown.
 - ``format_result()`` writes a table for people or a W3C SPARQL 1.1 results format
   (CSV, TSV, JSON, XML); graphs (CONSTRUCT / DESCRIBE) as Turtle or JSON-LD.
 
