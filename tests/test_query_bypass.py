@@ -42,7 +42,8 @@ from tests.conftest import EXPORTS
 GRAPH_FILE = EXPORTS / "diplo-kg.trig"
 ROW = '{"head":{"vars":["a"]},"results":{"bindings":[{"a":{"type":"literal","value":"CANARY"}}]}}'
 
-#: attempts to get a SERVICE clause past the vetting; ``URL`` is the canary's address
+#: attempts to get a SERVICE clause, a LOAD, an update or FROM past the vetting; ``URL`` is the
+#: canary's address
 BYPASSES: tuple[str, ...] = (
     # the reported one: 8 hex digits for rdflib, 4 for Oxigraph
     'SELECT * WHERE { VALUES ?x { "A\\u00000022 } } # " } SERVICE <URL> { ?a ?b ?c } }',
@@ -73,6 +74,14 @@ BYPASSES: tuple[str, ...] = (
     'SELECT * WHERE { service silent <URL> { ?a ?b ?c } }',
     'SELECT * WHERE { BIND(<URL> AS ?u) SERVICE ?u { ?a ?b ?c } }',
     'SELECT * WHERE { SERVICE <URL\\u0078> { ?a ?b ?c } }',
+    # LOAD, updates, FROM / FROM NAMED, plain and written with escapes
+    "LOAD <URL>",
+    "\\u004COAD <URL>",
+    "SELECT * WHERE { ?s ?p ?o } ; LOAD <URL>",
+    "INSERT DATA { <urn:a> <urn:b> <URL> }",
+    "SELECT * FROM <URL> WHERE { ?s ?p ?o }",
+    "SELECT * \\u0046ROM <URL> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <URL> WHERE { GRAPH ?g { ?s ?p ?o } }",
     # a lone surrogate, malformed escapes
     'SELECT * WHERE { ?s ?p "\ud800" } SERVICE <URL> { ?a ?b ?c } }',
     'SELECT * WHERE { ?s ?p "\\uD800" . SERVICE <URL> { ?a ?b ?c } }',
