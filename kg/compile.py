@@ -7,21 +7,32 @@ or thing by id, or a typed literal (``schema:rangeIncludes``). So adding a prope
 ontology makes it usable in annotations with no code change, and an unknown key is an error.
 
 Named graphs: ``dkr:graph/ontology`` (ontology + vocabularies), ``dkr:graph/entities`` (the
-shared registry) and ``dkr:graph/article/<id>`` (what one article contributes). Queries see the
-union of all of them.
+shared registry), ``dkr:graph/agents`` (who annotated and reviewed), ``dkr:graph/article/<id>``
+(what one article contributes) and ``dkr:graph/draft/<id>`` (a draft article built on request
+with ``kg build --drafts``). Queries see the union of all of them.
+
+Review state (PROV-O): each claim has a ``dkg:reviewState`` (drafted, reviewed, rejected), is
+``prov:wasGeneratedBy`` its article's ``dkg:AnnotationActivity`` (associated with a prov:Person
+or the extractor, a prov:SoftwareAgent), and a reviewed or rejected claim was ``prov:used`` by
+its article's ``dkg:ReviewActivity`` (associated with a prov:Person). Only a reviewed claim can
+make a thing a fact.
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS, XSD
 
 from kg.corpus import ArticleSource, Corpus
 from kg.errors import InputError
@@ -29,6 +40,7 @@ from kg.namespaces import (
     DKG,
     DKR,
     DKV,
+    GRAPH_AGENTS,
     GRAPH_ENTITIES,
     GRAPH_ONTOLOGY,
     NIF,
@@ -36,6 +48,7 @@ from kg.namespaces import (
     WD,
     article_graph,
     bind_prefixes,
+    draft_graph,
 )
 from kg.quads import CompiledGraph, QuadWriter
 from kg.text import QuoteNotFound, Span, find_quote, sentence_of, split_sentences
@@ -43,6 +56,14 @@ from kg.yamlsafe import Node
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+#: an article id is its folder name and goes into IRIs (dkr:article/<id>#char=...)
+_ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: what may follow a namespace in a type, vocabulary or concept name (checked before any IRI
+#: is made of it: rdflib logs a warning line for an IRI with a space)
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: xsd:integer values are counts and ordinals: 18 digits (xsd:long) are plenty, and Python
+#: refuses to convert more than 4,300
+_MAX_INTEGER_DIGITS = 18
 _LANGS = ("fr", "en")
 NARRATOR = "narrator"
 
@@ -62,7 +83,13 @@ _THING_CLASSES = (DKG.Event, DKG.ExchangeProposal, DKG.ProposalLeg, DKG.Delegati
                   DKG.BilateralRelation)
 _STRUCTURAL_KEYS = {"id", "type", "label", "aliases", "wikidata", "unknown"}
 _CLAIM_KEYS = {"id", "quote", "about", "certainty", "polarity", "temporality", "hedgeCue",
-               "evidentialBasis", "accordingTo", "concerns"}
+               "evidentialBasis", "accordingTo", "concerns", "review", "confidence"}
+#: the optional top-level ``provenance`` block of an annotation (who annotated, who reviewed)
+_PROVENANCE_KEYS = ("annotator", "annotatedAt", "reviewer", "reviewedAt")
+_DATE_TIME = re.compile(r"[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
+                        r"(Z|[+-][0-2][0-9]:[0-5][0-9])")
+_CONFIDENCE = re.compile(r"(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
 #: metadata keys of meta.yaml that the unknown list may name
 #: (the author is the article's narrator, always present; an unnamed author is simply not named)
 _META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
@@ -101,6 +128,8 @@ class _Context:
     ids: dict[str, _Defined] = field(default_factory=dict)
     #: dkg:sourceType values given to each actor, for the claims they are the source of
     source_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    #: annotators and reviewers: agent IRI -> what minted it (two names on one IRI are refused)
+    agents: dict[URIRef, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_ontology(ontology_dir: Path) -> Graph:
@@ -146,6 +175,19 @@ def _err(message: str, path: Path, node: Node | None = None, key: str | None = N
     return InputError(message, path=path, line=line)
 
 
+def _err_at_value(message: str, path: Path, node: Node, key: str, value: str) -> InputError:
+    """An error pointing at ``value`` (file:line:column), read back from the file on failure."""
+    line = node.line_of(key)
+    column = None
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        found = text.find(value, max(text.find(key), 0))
+        column = found + 1 if found >= 0 else None
+    except (OSError, UnicodeDecodeError, IndexError):
+        pass
+    return InputError(message, path=path, line=line, column=column)
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -160,8 +202,10 @@ def _class_of(ctx: _Context, type_name: Any, allowed: tuple[URIRef, ...], path: 
               node: Node) -> tuple[URIRef, frozenset[URIRef]]:
     if not isinstance(type_name, str):
         raise _err("missing 'type'", path, node)
-    cls = URIRef(str(DKG._NS) + type_name)
-    supers = ctx.superclasses.get(cls)
+    supers = None
+    if _LOCAL_NAME.match(type_name):
+        cls = URIRef(str(DKG._NS) + type_name)
+        supers = ctx.superclasses.get(cls)
     if supers is None:
         raise _err(f"unknown type {type_name!r} (not a class of the ontology)", path, node, "type")
     if not supers & set(allowed):
@@ -220,8 +264,8 @@ def _labels(graph: TripleSink, subject: URIRef, node: Node, path: Path, required
 def _concept(ctx: _Context, scheme: URIRef, value: str, path: Path, node: Node,
              key: str) -> URIRef:
     scheme_key = str(scheme)[len(str(DKV._NS)):]
-    iri = URIRef(f"{DKV._NS}{scheme_key}-{value}")
-    if (iri, SKOS.inScheme, scheme) not in ctx.ontology:
+    iri = URIRef(f"{DKV._NS}{scheme_key}-{value}") if _LOCAL_NAME.match(value) else None
+    if iri is None or (iri, SKOS.inScheme, scheme) not in ctx.ontology:
         allowed = sorted(str(c)[len(str(DKV._NS)) + len(scheme_key) + 1:]
                          for c in ctx.ontology.subjects(SKOS.inScheme, scheme))
         raise _err(f"{key}: {value!r} is not in the {scheme_key} vocabulary "
@@ -235,6 +279,9 @@ def _literal(spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
     if XSD.integer in ranges:
         if not re.fullmatch(r"-?[0-9]+", value):
             raise _err(f"{key}: {value!r} is not an integer", path, node, key)
+        if len(value.lstrip("-")) > _MAX_INTEGER_DIGITS:
+            raise _err_at_value(f"{key}: integer of {len(value.lstrip('-'))} digits is out of "
+                                f"range (at most {_MAX_INTEGER_DIGITS})", path, node, key, value)
         return Literal(int(value), datatype=XSD.integer)
     if XSD.decimal in ranges:
         return Literal(value, datatype=XSD.decimal)
@@ -250,9 +297,18 @@ def _literal(spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
 
 
 def _date(value: str, path: Path, node: Node, key: str) -> Literal:
+    """A calendar date, month or year (year 0001 to 9999): 2023-19-39 or 0000-00-00 is bad
+    input, never an ill-typed xsd:date in the graph."""
     for pattern, datatype in ((r"[0-9]{4}", XSD.gYear), (r"[0-9]{4}-[01][0-9]", XSD.gYearMonth),
                               (r"[0-9]{4}-[01][0-9]-[0-3][0-9]", XSD.date)):
         if re.fullmatch(pattern, value):
+            year, month, day = (int(part) for part in (value + "-01-01").split("-")[:3])
+            try:
+                date(year, month, day)
+            except ValueError:
+                raise _err_at_value(f"{key}: {value!r} is not a calendar date (year 0001-9999, "
+                                    "month 01-12, a day the month has)", path, node, key,
+                                    value) from None
             return Literal(value, datatype=datatype)
     raise _err(f"{key}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", path, node, key)
 
@@ -294,18 +350,32 @@ def _value(ctx: _Context, spec: PropertySpec, value: str, lang: str, path: Path,
         return _literal(spec, value, lang, path, node, key)
     if spec.scheme is not None:
         return _concept(ctx, spec.scheme, value, path, node, key)
+    actor_role = _is_actor_role(ctx, spec)
     if ":" in value:  # scheme-qualified concept, e.g. goods:munitions
         scheme_key, _, concept = value.partition(":")
-        scheme = URIRef(f"{DKV._NS}{scheme_key}")
-        if (scheme, RDF.type, SKOS.ConceptScheme) not in ctx.ontology:
+        if actor_role:
+            raise _err_at_value(f"{key}: {value!r} is a concept of a vocabulary, but {key} "
+                                "needs an actor", path, node, key, value)
+        scheme = URIRef(f"{DKV._NS}{scheme_key}") if _LOCAL_NAME.match(scheme_key) else None
+        if scheme is None or (scheme, RDF.type, SKOS.ConceptScheme) not in ctx.ontology:
             raise _err(f"{key}: {scheme_key!r} is not a vocabulary", path, node, key)
         return _concept(ctx, scheme, concept, path, node, key)
     if value in local:
+        if actor_role and value != NARRATOR:
+            raise _err_at_value(f"{key}: {value!r} is not an actor", path, node, key, value)
         return local[value]
     defined = ctx.ids.get(value)
     if defined is None:
         raise _err(f"{key}: unknown id {value!r}", path, node, key)
+    if actor_role and DKG.Actor not in defined.classes:
+        raise _err_at_value(f"{key}: {value!r} is not an actor", path, node, key, value)
     return defined.iri
+
+
+def _is_actor_role(ctx: _Context, spec: PropertySpec) -> bool:
+    """A property whose every rangeIncludes is an actor class (visitor, giver, heldBy...)."""
+    return bool(spec.ranges) and all(DKG.Actor in ctx.superclasses.get(r, ())
+                                     for r in spec.ranges)
 
 
 # ---------------------------------------------------------------------------- stages
@@ -402,22 +472,40 @@ class _ArticlePlan:
     entities: list[tuple[URIRef, Node]]
     things: list[tuple[URIRef, Node]]
     claims: list[tuple[URIRef, Node]]
+    review: _Review
+
+
+@dataclass(frozen=True)
+class _Review:
+    """An article's provenance: its annotation and review activities (None when not given)."""
+
+    annotation: URIRef | None
+    review: URIRef | None
+
+    @property
+    def default_state(self) -> str:
+        """A claim that says nothing is reviewed when the article names a reviewer."""
+        return "reviewed" if self.review is not None else "drafted"
 
 
 def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -> _ArticlePlan:
     meta_path, ann_path = source.meta_path, source.annotation_path
+    if not _ARTICLE_ID.match(source.article_id):
+        raise _err(f"article id {source.article_id!r}: use letters, digits, _ and - (it is the "
+                   "folder name and part of the article's IRI)", meta_path, source.meta, "id")
     lang = source.meta.get("language")
     if lang not in _LANGS:
         raise _err(f"language must be one of {', '.join(_LANGS)}", meta_path, source.meta,
                    "language")
-    graph = writer.graph(article_graph(source.article_id))
+    graph = writer.graph((draft_graph if source.draft else article_graph)(source.article_id))
     article_iri = DKR[f"article/{source.article_id}"]
     narrator = DKR[f"actor/narrator-{source.article_id}"]
-    known = set(source.annotation) - {"article", "entities", "things", "claims"}
+    known = set(source.annotation) - {"article", "provenance", "entities", "things", "claims"}
     if known:
         key = sorted(known)[0]
-        raise _err(f"unknown top-level key {key!r} (expected article, entities, things, claims)",
-                   ann_path, source.annotation, key)
+        raise _err(f"unknown top-level key {key!r} (expected article, provenance, entities, "
+                   "things, claims)", ann_path, source.annotation, key)
+    review = _provenance(ctx, writer, graph, source)
     entities = _compile_entities(ctx, graph, _section(source.annotation, "entities", ann_path),
                                  ann_path, lang, {})
     things: list[tuple[URIRef, Node]] = []
@@ -443,7 +531,141 @@ def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -
             raise _err(f"duplicate claim id {claim_id!r}", ann_path, entry, "id")
         claim_ids.add(claim_id)
         claims.append((DKR[f"claim/{source.article_id}/{claim_id}"], entry))
-    return _ArticlePlan(source, graph, lang, article_iri, narrator, entities, things, claims)
+    return _ArticlePlan(source, graph, lang, article_iri, narrator, entities, things, claims,
+                        review)
+
+
+# ---------------------------------------------------------------------------- review state
+
+
+def _provenance(ctx: _Context, writer: QuadWriter, graph: TripleSink,
+                source: ArticleSource) -> _Review:
+    """The ``provenance`` block: the annotation activity (who, when) and the review (who, when).
+
+    Without the block the annotation is anonymous and every claim is drafted."""
+    path, annotation = source.annotation_path, source.annotation
+    node = annotation.get("provenance")
+    if node is None:
+        return _Review(None, None)
+    if not isinstance(node, Node):
+        raise _err("'provenance' must be a mapping with annotator, annotatedAt and optionally "
+                   "reviewer, reviewedAt", path, annotation, "provenance")
+    extra = set(node) - set(_PROVENANCE_KEYS)
+    if extra:
+        key = sorted(extra)[0]
+        raise _err(f"unknown provenance key {key!r} (expected {', '.join(_PROVENANCE_KEYS)})",
+                   path, node, key)
+    for key in ("annotator", "annotatedAt"):
+        if key not in node:
+            raise _err(f"provenance needs {key!r} (who wrote the annotation, and when)", path,
+                       node)
+    for key, other in (("reviewer", "reviewedAt"), ("reviewedAt", "reviewer")):
+        if key in node and other not in node:
+            raise _err(f"provenance: {key!r} needs {other!r}", path, node, key)
+    agents = writer.graph(GRAPH_AGENTS)
+
+    def activity(kind: str, cls: URIRef, agent_key: str, time_key: str) -> URIRef:
+        iri = DKR[f"{kind}/{source.article_id}"]
+        graph.add((iri, RDF.type, cls))
+        graph.add((iri, PROV.wasAssociatedWith,
+                   _agent(ctx, agents, node, agent_key, path, software=agent_key == "annotator")))
+        graph.add((iri, PROV.endedAtTime, _timestamp(node[time_key], path, node, time_key)))
+        return iri
+
+    annotated = activity("annotation", DKG.AnnotationActivity, "annotator", "annotatedAt")
+    reviewed = (activity("review", DKG.ReviewActivity, "reviewer", "reviewedAt")
+                if "reviewer" in node else None)
+    return _Review(annotated, reviewed)
+
+
+def _slug(text: str) -> str:
+    """``Élodie Dupré`` -> ``elodie-dupre`` (an IRI segment)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _agent(ctx: _Context, agents: TripleSink, node: Node, key: str, path: Path,
+           software: bool) -> URIRef:
+    """``{person: NAME}`` -> a prov:Person; ``{software: NAME, version: V}`` -> a
+    prov:SoftwareAgent (an annotator only: a review is always a person's)."""
+    value = node[key]
+    expected = "{person: NAME}" + (" or {software: NAME, version: VERSION}" if software else "")
+    if isinstance(value, Node) and set(value) == {"person"}:
+        name = _require_str(value["person"], f"{key}.person", path, value, "person")
+        iri, identity = DKR[f"agent/person/{_slug(name)}"], ("person", name)
+    elif isinstance(value, Node) and set(value) == {"software", "version"} and software:
+        name = _require_str(value["software"], f"{key}.software", path, value, "software")
+        version = _require_str(value["version"], f"{key}.version", path, value, "version")
+        if not _VERSION.fullmatch(version):
+            raise _err(f"{key}.version: {version!r} is not a version (e.g. 0.2.0)", path, value,
+                       "version")
+        iri = DKR[f"agent/software/{_slug(name)}/{version.lower()}"]
+        identity = ("software", name, version)
+    elif isinstance(value, Node) and "software" in value and not software:
+        raise _err(f"{key}: only a person can review ({expected}): a machine's guess is never "
+                   "a fact", path, node, key)
+    else:
+        raise _err(f"provenance.{key} must be {expected}", path, node, key)
+    if not _slug(name):
+        raise _err(f"provenance.{key}: {name!r} has no letter or digit", path, node, key)
+    first = ctx.agents.setdefault(iri, identity)
+    if first != identity:
+        raise _err(f"provenance.{key}: {name!r} and {first[1]!r} would be the same agent "
+                   f"({iri}); spell the name the same way", path, node, key)
+    agents.add((iri, RDF.type, PROV.Person if identity[0] == "person" else PROV.SoftwareAgent))
+    agents.add((iri, FOAF.name, Literal(name)))
+    agents.add((iri, RDFS.label, Literal(" ".join(identity[1:]))))
+    if identity[0] == "software":
+        agents.add((iri, SCHEMA.softwareVersion, Literal(identity[2])))
+    return iri
+
+
+def _timestamp(raw: Any, path: Path, node: Node, key: str) -> Literal:
+    """``YYYY-MM-DD`` as xsd:date (no time invented), or a date-time with its time zone as
+    xsd:dateTime in UTC (so that timestamps sort as text on every engine)."""
+    value = _require_str(raw, key, path, node, key)
+    try:
+        if re.fullmatch(r"[0-9]{4}-[01][0-9]-[0-3][0-9]", value):
+            return Literal(date.fromisoformat(value).isoformat(), datatype=XSD.date)
+        if _DATE_TIME.fullmatch(value):
+            moment = datetime.fromisoformat(value).astimezone(UTC)
+            return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime,
+                           normalize=False)  # rdflib would write +00:00
+    except ValueError:
+        pass
+    raise _err(f"{key}: {value!r} is not a date (YYYY-MM-DD) or a date-time with a time zone "
+               "(YYYY-MM-DDThh:mm:ssZ)", path, node, key)
+
+
+def _confidence(raw: Any, path: Path, node: Node) -> Literal:
+    """The extractor's confidence: a decimal in [0, 1], written canonically (0.5, 1.0)."""
+    value = _require_str(raw, "confidence", path, node, "confidence")
+    if not _CONFIDENCE.fullmatch(value):
+        raise _err(f"confidence: {value!r} is not a number from 0 to 1", path, node, "confidence")
+    text = format(Decimal(value), "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    if text.startswith("."):
+        text = "0" + text
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
+def _review_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node) -> bool:
+    """Write a claim's review state and provenance; True when a person reviewed and accepted it."""
+    path, graph, review = plan.source.annotation_path, plan.graph, plan.review
+    raw = entry.get("review", review.default_state)
+    state = _concept(ctx, DKV["review-state"], _require_str(raw, "review", path, entry, "review"),
+                     path, entry, "review")
+    graph.add((claim, DKG.reviewState, state))
+    if review.annotation is not None:
+        graph.add((claim, PROV.wasGeneratedBy, review.annotation))
+    if state != DKV["review-state-drafted"]:
+        if review.review is None:
+            raise _err(f"review: {raw!r} needs a reviewer: add provenance.reviewer "
+                       "{person: NAME} and reviewedAt", path, entry, "review")
+        graph.add((review.review, PROV.used, claim))
+    if "confidence" in entry:
+        graph.add((claim, DKG.extractorConfidence, _confidence(entry["confidence"], path, entry)))
+    return state == DKV["review-state-reviewed"]
 
 
 def _compile_article(ctx: _Context, plan: _ArticlePlan, all_thing_iris: set[URIRef]) -> None:
@@ -495,7 +717,13 @@ def _compile_metadata(ctx: _Context, plan: _ArticlePlan) -> None:
         name = _require_str(meta["author"], "author", path, meta, "author")
         graph.add((plan.narrator, FOAF.name, Literal(name)))
     if "url" in meta:
-        graph.add((article, SCHEMA.url, URIRef(_require_str(meta["url"], "url", path, meta, "url"))))
+        url = _require_str(meta["url"], "url", path, meta, "url")
+        try:
+            ox.NamedNode(url)  # Oxigraph's IRI parser (RFC 3987, absolute)
+        except ValueError:
+            raise _err_at_value(f"url: {url!r} is not an absolute IRI", path, meta, "url",
+                                url) from None
+        graph.add((article, SCHEMA.url, URIRef(url)))
     for raw in _as_list(meta.get("unknown", [])):
         name = _require_str(raw, "unknown", path, meta, "unknown")
         if name not in _META_UNKNOWN:
@@ -613,9 +841,10 @@ def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node
                    _value(ctx, ctx.properties["concerns"], value, plan.lang, path, entry,
                           "concerns", {})))
 
+    reviewed = _review_claim(ctx, plan, claim, entry)
     asserted = (certainty == DKV["certainty-certain"] and polarity == DKV["polarity-positive"]
                 and basis == DKV["evidence-direct-report"] and cue is None
-                and speaker == plan.narrator)
+                and speaker == plan.narrator and reviewed)
     for raw in _as_list(entry["about"]):
         ident = _require_str(raw, "about", path, entry, "about")
         defined = ctx.ids.get(ident)

@@ -45,6 +45,15 @@ def article_graph(article_id: str) -> URIRef:
     return DKR[f"graph/article/{article_id}"]
 
 
+#: who annotated and who reviewed: the prov:Person and prov:SoftwareAgent of every article
+GRAPH_AGENTS = DKR["graph/agents"]
+
+
+def draft_graph(article_id: str) -> URIRef:
+    """The named graph of a draft article built with ``kg build --drafts`` (not yet in data/)."""
+    return DKR[f"graph/draft/{article_id}"]
+
+
 class DKG(DefinedNamespace):
     """The diplo-kg ontology (``ontology/diplo.ttl``)."""
 
@@ -52,6 +61,7 @@ class DKG(DefinedNamespace):
     _fail = True
 
     Actor: URIRef
+    AnnotationActivity: URIRef
     ArmsDeal: URIRef
     Arrival: URIRef
     BilateralRelation: URIRef
@@ -80,6 +90,7 @@ class DKG(DefinedNamespace):
     PoliticalLeader: URIRef
     ProposalLeg: URIRef
     PublicStatement: URIRef
+    ReviewActivity: URIRef
     SatelliteLaunchAttempt: URIRef
     Spokesperson: URIRef
     State: URIRef
@@ -102,6 +113,7 @@ class DKG(DefinedNamespace):
     eventStatus: URIRef
     eventType: URIRef
     evidentialBasis: URIRef
+    extractorConfidence: URIRef
     floatedBy: URIRef
     giver: URIRef
     goldsteinScore: URIRef
@@ -137,6 +149,7 @@ class DKG(DefinedNamespace):
     recipient: URIRef
     recurring: URIRef
     represents: URIRef
+    reviewState: URIRef
     sentenceIndex: URIRef
     seriesOrdinal: URIRef
     sourceType: URIRef
@@ -236,6 +249,10 @@ class DKV(DefinedNamespace):
         "proposal-status-offered",
         "proposal-status-requested",
         "proposal-status-speculated",
+        "review-state",
+        "review-state-drafted",
+        "review-state-rejected",
+        "review-state-reviewed",
         "role",
         "role-foreign-minister",
         "role-head-of-state",
