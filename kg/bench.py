@@ -597,9 +597,13 @@ def load_phase(url: str, seconds: float, clients: int, expensive_clients: int = 
     for status, _ in (r for out in heavy_out for r in out):
         statuses[str(status)] = statuses.get(str(status), 0) + 1
     p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
+    failed: dict[str, int] = {}
+    for status, _ in done:
+        if status != 200:  # 0: the connection failed
+            failed[str(status)] = failed.get(str(status), 0) + 1
     return {"clients": clients, "expensive_clients": expensive_clients,
             "seconds": round(elapsed, 1), "requests": len(done),
-            "errors": sum(1 for status, _ in done if status != 200),
+            "errors": sum(failed.values()), "error_statuses": failed,
             "req_per_s": round(len(done) / elapsed, 1),
             "p50_ms": None if p50 is None else round(p50 * 1000, 1),
             "p99_ms": None if p99 is None else round(p99 * 1000, 1),
@@ -663,6 +667,13 @@ def run_load(options: LoadOptions, progress: Callable[[str], None]) -> dict[str,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _statuses(counts: dict[str, int] | None) -> str:
+    if not counts:
+        return ""
+    return " (" + ", ".join(f"{n}× {'no answer' if s == '0' else s}"
+                            for s, n in sorted(counts.items())) + ")"
+
+
 def format_load(report: dict[str, Any]) -> str:
     """The load figures as a Markdown table (cheap queries; expensive ones' statuses)."""
     lines = ["| store | clients | expensive clients | cheap req/s | cheap p50 | cheap p99 | "
@@ -671,7 +682,8 @@ def format_load(report: dict[str, Any]) -> str:
         heavy = ", ".join(f"{n}× {s}" for s, n in sorted(r["expensive_statuses"].items())) or "-"
         lines.append(f"| {r['store']} | {r['clients']} | {r['expensive_clients']} | "
                      f"{r['req_per_s']} | {r['p50_ms']} ms | {r['p99_ms']} ms | "
-                     f"{r['errors']} of {r['requests']} | {heavy} |")
+                     f"{r['errors']} of {r['requests']}{_statuses(r.get('error_statuses'))} | "
+                     f"{heavy} |")
     m = report["machine"]
     lines += ["", f"time limit {report['timeout_s']:g} s; machine: {m['cpus']} CPUs, "
                   f"load average {m['load_average_at_start']} at start, "
