@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -498,6 +499,195 @@ def format_table(report: dict[str, Any]) -> str:
                   f"rdflib {m.get('rdflib')}, pyoxigraph {m.get('pyoxigraph')}; load average "
                   f"{m['load_average_at_start']} at start, {report['load_average_at_end']} "
                   "at end"]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- load
+
+#: cheap queries of the load benchmark: a few milliseconds each on the seed graph
+LOAD_CHEAP: tuple[str, ...] = (
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10",
+    "ASK { ?s a <https://w3id.org/diplo-kg/ontology#Claim> }",
+    "SELECT ?claim WHERE { ?claim <https://w3id.org/diplo-kg/ontology#certainty> ?c } LIMIT 5",
+)
+#: an expensive query: a cross product that only the time limit stops
+LOAD_EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """``kg bench --load``: clients, seconds per phase, stores, the served file, time limit."""
+
+    graph: Path
+    stores: tuple[str, ...] = ("rdflib", "oxigraph")
+    seconds: float = 30.0
+    clients: int = 16
+    expensive_clients: int = 4
+    timeout: float = 5.0
+
+
+def _load_client(url: str, queries: tuple[str, ...], start: int, stop_at: float,
+                 out: list[tuple[int, float]]) -> None:
+    """One client: POST queries in turn on a kept-alive connection until ``stop_at``, recording
+    (status, seconds) per request (status 0: the connection failed)."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    conn: http.client.HTTPConnection | None = None
+    index = start
+    while time.monotonic() < stop_at:
+        body = urllib.parse.urlencode({"query": queries[index % len(queries)]})
+        index += 1
+        began = time.perf_counter()
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port,
+                                                  timeout=120)
+            conn.request("POST", "/sparql", body, {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json"})
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+            if response.will_close:
+                conn.close()
+                conn = None
+        except (OSError, http.client.HTTPException):
+            status = 0
+            if conn is not None:
+                conn.close()
+            conn = None
+        out.append((status, time.perf_counter() - began))
+    if conn is not None:
+        conn.close()
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def load_phase(url: str, seconds: float, clients: int, expensive_clients: int = 0,
+               cheap: tuple[str, ...] = LOAD_CHEAP,
+               expensive: tuple[str, ...] = (LOAD_EXPENSIVE,)) -> dict[str, Any]:
+    """Drive the SPARQL endpoint at ``url`` with ``clients`` threads sending cheap queries (and
+    ``expensive_clients`` more sending expensive ones) for ``seconds``; the cheap queries'
+    throughput, latency percentiles and errors (any status but 200), the expensive ones'
+    statuses (503 is their time limit)."""
+    stop_at = time.monotonic() + seconds
+    cheap_out: list[list[tuple[int, float]]] = [[] for _ in range(clients)]
+    heavy_out: list[list[tuple[int, float]]] = [[] for _ in range(expensive_clients)]
+    threads = [threading.Thread(target=_load_client, args=(url, cheap, i, stop_at, cheap_out[i]))
+               for i in range(clients)]
+    threads += [threading.Thread(target=_load_client, args=(url, expensive, i, stop_at,
+                                                            heavy_out[i]))
+                for i in range(expensive_clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    done = [r for out in cheap_out for r in out]
+    latencies = [t for status, t in done if status == 200]
+    statuses: dict[str, int] = {}
+    for status, _ in (r for out in heavy_out for r in out):
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
+    failed: dict[str, int] = {}
+    for status, _ in done:
+        if status != 200:  # 0: the connection failed
+            failed[str(status)] = failed.get(str(status), 0) + 1
+    return {"clients": clients, "expensive_clients": expensive_clients,
+            "seconds": round(elapsed, 1), "requests": len(done),
+            "errors": sum(failed.values()), "error_statuses": failed,
+            "req_per_s": round(len(done) / elapsed, 1),
+            "p50_ms": None if p50 is None else round(p50 * 1000, 1),
+            "p99_ms": None if p99 is None else round(p99 * 1000, 1),
+            "expensive_statuses": statuses}
+
+
+@contextmanager
+def served(store: str, graph: Path, timeout: float, python: str = sys.executable,
+           env: dict[str, str] | None = None) -> Iterator[str]:
+    """``kg serve`` on a free loopback port in a subprocess (so clients and server do not share
+    an interpreter); its URL, for the duration of the block."""
+    process = subprocess.Popen(
+        [python, "-m", "kg.cli", "serve", "--port", "0", "--store", store, "--graph",
+         str(graph), "--timeout", str(timeout)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    assert process.stderr is not None
+    # after the first line, stderr (one log line per request) is drained, never read
+    drain = threading.Thread(target=_drain, args=(process.stderr,), daemon=True)
+    try:
+        line = process.stderr.readline()
+        found = next((w for w in line.split() if w.startswith("http://")), None)
+        if found is None:
+            raise KGError(f"kg serve did not start: {line.strip() or 'no output'}")
+        drain.start()
+        yield found
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if drain.is_alive():
+            drain.join(10)  # ends at the end of the stream
+        process.stderr.close()
+
+
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
+
+
+def run_load(options: LoadOptions, progress: Callable[[str], None]) -> dict[str, Any]:
+    """For each store: ``kg serve`` in a subprocess, cheap queries from ``clients`` threads for
+    ``seconds``, then the same with ``expensive_clients`` more sending expensive queries."""
+    if options.seconds <= 0 or options.clients < 1 or options.expensive_clients < 0:
+        raise InputError("--load needs positive seconds and at least one client")
+    if not options.graph.is_file():
+        raise InputError("graph file not found (run kg build first)", path=options.graph)
+    info = machine()
+    phases = []
+    for store in options.stores:
+        with served(store, options.graph, options.timeout) as url:
+            load_phase(url, 1.0, 2)  # warm up: workers forked, parses cached
+            for heavy in (0, options.expensive_clients):
+                progress(f"load: {store}, {options.clients} clients"
+                         + (f" + {heavy} expensive" if heavy else "") + f", {options.seconds:g} s")
+                figures = load_phase(url, options.seconds, options.clients, heavy)
+                phases.append({"store": store, **figures})
+    return {"machine": info, "timeout_s": options.timeout, "load": phases,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _statuses(counts: dict[str, int] | None) -> str:
+    if not counts:
+        return ""
+    return " (" + ", ".join(f"{n}× {'no answer' if s == '0' else s}"
+                            for s, n in sorted(counts.items())) + ")"
+
+
+def format_load(report: dict[str, Any]) -> str:
+    """The load figures as a Markdown table (cheap queries; expensive ones' statuses)."""
+    lines = ["| store | clients | expensive clients | cheap req/s | cheap p50 | cheap p99 | "
+             "cheap errors | expensive answers |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in report["load"]:
+        heavy = ", ".join(f"{n}× {s}" for s, n in sorted(r["expensive_statuses"].items())) or "-"
+        lines.append(f"| {r['store']} | {r['clients']} | {r['expensive_clients']} | "
+                     f"{r['req_per_s']} | {r['p50_ms']} ms | {r['p99_ms']} ms | "
+                     f"{r['errors']} of {r['requests']}{_statuses(r.get('error_statuses'))} | "
+                     f"{heavy} |")
+    m = report["machine"]
+    lines += ["", f"time limit {report['timeout_s']:g} s; machine: {m['cpus']} CPUs, "
+                  f"load average {m['load_average_at_start']} at start, "
+                  f"{report['load_average_at_end']} at end"]
     return "\n".join(lines) + "\n"
 
 

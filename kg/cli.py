@@ -7,6 +7,7 @@ Errors are one line on stderr, never a traceback (set KG_DEBUG=1 to see one).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import textwrap
@@ -24,6 +25,28 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _seconds(text: str) -> float:
+    """A time in seconds: a finite positive number (argparse type; else a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"give a finite positive number of seconds, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
 
 
 def _sub(subparsers: argparse._SubParsersAction, name: str, summary: str,  # type: ignore[type-arg]
@@ -93,7 +116,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     # --endpoint URL: a remote SPARQL server; --store rdflib|oxigraph[:PATH]: an embedded store
     backend = open_backend(args.endpoint or args.store, args.graph,
                            credentials_from_env(os.environ))
-    result = backend.query(request.sparql, request.bindings, args.timeout)
+    result = request.run(backend, args.timeout)
     sys.stdout.write(format_result(result, args.format))  # type: ignore[arg-type]
     return 0
 
@@ -160,9 +183,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from kg.bench import BenchOptions, format_table, run_bench
     from kg.rdfio import atomic_write
 
+    if args.load:
+        return _bench_load(args)
+
     options = BenchOptions(sizes=tuple(args.size or [10_000]), repeat=args.repeat,
                            pipelines=tuple(args.pipeline or ()) or BenchOptions.pipelines,
-                           queries=args.queries, timeout=args.timeout,
+                           queries=args.queries, timeout=args.timeout or 120.0,
                            pyshacl_max=args.pyshacl_max, html=not args.no_html,
                            disk=not args.no_disk, seed=args.seed, workdir=args.workdir)
     report = run_bench(options, args.ontology,
@@ -172,6 +198,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
         atomic_write(args.json, json.dumps(report, indent=1) + "\n")
     sys.stdout.write(format_table(report))
+    return 0
+
+
+def _bench_load(args: argparse.Namespace) -> int:
+    from kg.bench import LoadOptions, format_load, run_load
+    from kg.rdfio import atomic_write
+
+    options = LoadOptions(graph=args.graph, stores=tuple(args.store or ("rdflib", "oxigraph")),
+                          seconds=args.load_seconds, clients=args.clients,
+                          expensive_clients=args.expensive_clients, timeout=args.timeout or 5.0)
+    report = run_load(options, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        import json
+
+        atomic_write(args.json, json.dumps(report, indent=1) + "\n")
+    sys.stdout.write(format_load(report))
     return 0
 
 
@@ -273,8 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table",
                    choices=["table", "csv", "tsv", "json", "xml", "turtle", "jsonld"],
                    help="output format (default: table; turtle/jsonld for CONSTRUCT/DESCRIBE)")
-    p.add_argument("--timeout", type=float, default=30.0,
-                   help="stop the query after this many seconds (exit 3; default: 30)")
+    p.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="stop the query after this many seconds, parsing included (exit 3; "
+                        "default: 30)")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"RDF file to query (default: {DEFAULT_GRAPH})")
     where = p.add_mutually_exclusive_group()
@@ -333,12 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
              "curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } "
              "LIMIT 3' http://127.0.0.1:8000/sparql", _cmd_serve)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 = any free)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 = any free)")
     p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
                    help=f"RDF file to serve (default: {DEFAULT_GRAPH})")
     p.add_argument("--store", default="rdflib", metavar="rdflib|oxigraph[:PATH]",
                    help="store that answers the queries (default: rdflib)")
-    p.add_argument("--timeout", type=float, default=30.0,
+    p.add_argument("--timeout", type=_seconds, default=30.0,
                    help="stop a query after this many seconds, answering 503 (default: 30)")
     p.add_argument("--max-rows", type=int, default=10_000,
                    help="return at most this many rows or triples, with the header "
@@ -401,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
              "next to plain rdflib and raw pyoxigraph; prints a table (figures, not tests).",
              "kg bench --size 10000 --repeat 3\n"
              "kg bench --size 10000 100000 1000000 --repeat 3 --json bench.json\n"
-             "kg bench --size 1000000 --queries who-met-whom,hedge-cues --repeat 1", _cmd_bench)
+             "kg bench --size 1000000 --queries who-met-whom,hedge-cues --repeat 1\n"
+             "kg bench --load --load-seconds 30 --clients 16 --expensive-clients 4", _cmd_bench)
     p.add_argument("--size", type=int, nargs="+", metavar="N",
                    help="corpus sizes in triples (default: 10000)")
     p.add_argument("--repeat", type=int, default=3, help="runs per pipeline (default: 3)")
@@ -412,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", default="all", metavar="all|none|NAME,...",
                    help="competency queries to time besides the three peer queries "
                         "(default: all named queries, run without parameters)")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="time limit per query in seconds (default: 120)")
+    p.add_argument("--timeout", type=_seconds, default=None,
+                   help="time limit per query in seconds (default: 120; with --load: 5)")
     p.add_argument("--pyshacl-max", type=int, default=30_000, metavar="N",
                    help="run pySHACL (rdflib pipeline) only up to N triples (default: 30000)")
     p.add_argument("--no-html", action="store_true", help="skip the networkx and HTML stages")
@@ -422,6 +466,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, help="where to write the corpus (default: a temp dir)")
     p.add_argument("--ontology", type=Path, default=Path("ontology"),
                    help="ontology folder (default: ontology)")
+    p.add_argument("--load", action="store_true",
+                   help="instead: load-test kg serve on each store (cheap queries from --clients "
+                        "threads, then with --expensive-clients more sending runaway queries); "
+                        "prints req/s, p50, p99 and errors")
+    p.add_argument("--load-seconds", type=_seconds, default=30.0, metavar="S",
+                   help="seconds per load phase (default: 30)")
+    p.add_argument("--clients", type=int, default=16, help="cheap-query clients (default: 16)")
+    p.add_argument("--expensive-clients", type=int, default=4,
+                   help="clients sending expensive queries in the second phase (default: 4)")
+    p.add_argument("--store", action="append", choices=["rdflib", "oxigraph"],
+                   help="with --load: stores to serve (repeatable; default: both)")
+    p.add_argument("--graph", type=Path, default=DEFAULT_GRAPH,
+                   help=f"with --load: RDF file to serve (default: {DEFAULT_GRAPH})")
     return parser
 
 

@@ -3,15 +3,21 @@
 - ``load_queries()`` reads the public named queries, ``kg/queries/*.rq`` (package data). Each file
   opens with a header comment in the style of ROBOT's report queries (``# title:``,
   ``# question:``, ``# returns:``, ``# params:``).
+- ``decode_escapes()`` decodes codepoint escapes once and refuses what engines would read
+  differently (malformed escapes, a backslash-u left over, a lone CR, lone surrogates): the text
+  it returns is the one rdflib vets and the one every engine runs.
 - ``check_query()`` parses a query with rdflib and refuses anything that is not a read-only query
-  over the local dataset: updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` (rdflib would fetch
-  those URLs or read those files). The verdict is cached by query text.
-- ``run_query()`` evaluates with rdflib on the union of all graphs, in a forked child process that
-  is killed when the time limit passes, so a runaway query really stops; the rows come back as a
-  table of distinct terms and an array of indices.
+  over the local dataset: updates, ``SERVICE`` (also any text that could read as a SERVICE
+  clause), ``FROM`` / ``FROM NAMED`` (rdflib would fetch those URLs or read those files). The
+  verdict is cached by query text.
+- ``run_query()`` parses, vets and evaluates with rdflib on the union of all graphs, in a forked
+  child process that is killed when the time limit passes, so a runaway query (or parse) really
+  stops; the rows come back as a table of distinct terms and an array of indices.
 - ``QueryWorker`` / ``QueryWorkers``: forked processes answering requests over a pipe, killed at
-  the time limit: one-shot for rdflib (``run_in_child``), a small reused pool for Oxigraph
-  (:class:`kg.store.OxigraphBackend`).
+  the time limit, without network where the system allows: one-shot (``run_in_child``), or a
+  small reused pool per backend (:mod:`kg.store`) whose workers parse, vet and run each query
+  (so parsing counts against the time limit and no parser lock is shared), yield the processors
+  when their query runs long beside others, and are replaced when killed, demoted or grown.
 - ``format_result()`` writes a table for people or a W3C SPARQL 1.1 results format
   (CSV, TSV, JSON, XML); graphs (CONSTRUCT / DESCRIBE) as Turtle or JSON-LD.
 
@@ -21,10 +27,15 @@ text spliced into the query.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import csv
 import functools
 import io
+import itertools
 import json
+import logging
+import math
 import multiprocessing
 import os
 import re
@@ -33,6 +44,7 @@ import stat
 import threading
 import time
 import warnings
+import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +215,72 @@ def _syntax_error(text: str, exc: ParseException, name: str) -> InputError:
                       column=exc.col)
 
 
+#: a codepoint escape as SPARQL 1.1 §19.2 writes it: ``\\u`` and four hex digits, ``\\U`` and eight
+_CODEPOINT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+#: where any engine may see a codepoint escape: a backslash followed by u or U
+_BACKSLASH_U = re.compile(r"\\[uU]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: a carriage return not followed by a line feed: SPARQL ends a comment there, rdflib does not
+_LONE_CR = re.compile(r"\r(?!\n)")
+#: between two tokens: white space and comments (ended by either line break)
+_GAP = r"(?:[ \t\r\n]|#[^\r\n]*)*"
+#: anything that could read as a SERVICE clause in some engine's reading of the text: the
+#: keyword, maybe SILENT, a variable / IRI / prefixed name, an opening brace (checked on the
+#: decoded text, whatever rdflib made of it: strings and comments are not trusted to hide it)
+_SERVICE_CLAUSE = re.compile(
+    rf"(?i)(?<![\w?$:])SERVICE(?![\w:]){_GAP}(?:SILENT(?![\w:]){_GAP})?"
+    rf"(?:<[^<>\s]*>|(?:\\.|[^\s{{#\\<])+){_GAP}{{")
+
+
+def decode_escapes(sparql: str, name: str = QUERY_LABEL) -> str:
+    """The query text with its codepoint escapes decoded once, here, and none left over.
+
+    SPARQL engines expand ``\\uXXXX`` / ``\\UXXXXXXXX`` before parsing, each its own way
+    (rdflib takes ``\\u`` with 8 digits when it can, Oxigraph 4; one re-reads an escaped
+    backslash, another does not), so a text with escapes could be one query for the engine
+    that vets it and another for the engine that runs it (``"A\\u00000022 } } # "`` hid a
+    SERVICE clause from rdflib). The decoded text holds no backslash followed by u or U: every
+    engine reads it as it is, so the query vetted is the query run. Refused, as bad input: a
+    malformed escape, an escape of a surrogate or beyond U+10FFFF, a lone surrogate, a backslash
+    followed by u or U that remains after decoding (in a string, write it with
+    ``CONCAT("\\\\", "u...")``), and a carriage return without a line feed (rdflib reads a comment
+    on past it, Oxigraph and SPARQL end it there: ``# x\\rSERVICE...`` hid a SERVICE clause)."""
+    surrogate = _SURROGATE.search(sparql)
+    if surrogate:
+        line, column = _line_col(sparql, surrogate.start())
+        raise InputError("the query holds a lone surrogate (not Unicode text)", path=name,
+                         line=line, column=column)
+    lone_cr = _LONE_CR.search(sparql)
+    if lone_cr:
+        line, column = _line_col(sparql, lone_cr.start())
+        raise InputError("a carriage return without a line feed is refused in a query: SPARQL "
+                         "engines end a comment there or not (write line ends as LF or CR LF)",
+                         path=name, line=line, column=column)
+    if not _BACKSLASH_U.search(sparql):
+        return sparql
+    pieces: list[str] = []
+    start = 0
+    for found in _BACKSLASH_U.finditer(sparql):
+        escape = _CODEPOINT_ESCAPE.match(sparql, found.start())
+        code = int(escape.group(1) or escape.group(2), 16) if escape else -1
+        if escape is None or not (0 <= code <= 0x10FFFF) or 0xD800 <= code <= 0xDFFF:
+            line, column = _line_col(sparql, found.start())
+            shown = sparql[found.start():found.start() + 10]
+            raise InputError(f"SPARQL syntax error: malformed or invalid codepoint escape {shown!r} "
+                             "(\\u and 4 hex digits or \\U and 8, a Unicode scalar value)",
+                             path=name, line=line, column=column)
+        pieces += [sparql[start:found.start()], chr(code)]
+        start = escape.end()
+    decoded = "".join(pieces) + sparql[start:]
+    left = _BACKSLASH_U.search(decoded)
+    if left:
+        line, column = _line_col(decoded, left.start())
+        raise InputError("a backslash followed by u or U is refused in a query: SPARQL engines "
+                         "read it differently (as a codepoint escape or not); in a string, write "
+                         'CONCAT("\\\\", "u...")', path=name, line=line, column=column)
+    return decoded
+
+
 #: rdflib's SPARQL parser (pyparsing) is not thread-safe: two threads parsing at once (two first
 #: requests to ``kg serve``) can break it for the rest of the process ("Param.postParse2() missing
 #: 1 required positional argument"). Parsing is CPU-bound under the GIL anyway.
@@ -215,11 +293,34 @@ def _vetted(sparql: str) -> tuple[str, Query]:
     by text: a query run again (a server's favourite, a named query) is parsed once. Errors
     are not cached; they name ``<query>``, :func:`_prepare` puts the caller's name in."""
     name = QUERY_LABEL
+    _quiet_rdflib_literal_warnings()
     with _PARSER_LOCK:
         return _vet(sparql, name)
 
 
+class _IllTypedLiteralFilter(logging.Filter):
+    """Drops rdflib's warning (with a traceback) for an ill-typed literal such as
+    ``"abc"^^xsd:integer`` or an integer of more than 4,300 digits: legal SPARQL, which rdflib
+    evaluates as SPARQL says (the literal has no value, it matches only itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+_ILL_TYPED_FILTER = _IllTypedLiteralFilter()
+
+
+def _quiet_rdflib_literal_warnings() -> None:
+    logger = logging.getLogger("rdflib.term")
+    if _ILL_TYPED_FILTER not in logger.filters:
+        logger.addFilter(_ILL_TYPED_FILTER)
+
+
 def _vet(sparql: str, name: str) -> tuple[str, Query]:
+    service = _SERVICE_CLAUSE.search(sparql)
+    if service:  # whatever rdflib would make of it: a string or comment may not hide SERVICE
+        line, column = _line_col(sparql, service.start())
+        raise _read_only_error("SERVICE (federated query)", name, line, column)
     try:
         tree = parseQuery(sparql)
     except ParseException as exc:
@@ -256,11 +357,18 @@ def _vet(sparql: str, name: str) -> tuple[str, Query]:
     return form, query
 
 
+def vet_decoded(sparql: str) -> str:
+    """The form of a query whose escapes :func:`decode_escapes` has decoded, vetted by rdflib
+    here (cached by text). A query worker calls it before running the same text."""
+    return _vetted(sparql)[0]
+
+
 def _prepare(sparql: str, name: str = QUERY_LABEL) -> tuple[str, Query]:
-    """The form and rdflib's prepared query of a vetted query (see :func:`_vetted`); errors
-    name ``name``. The prepared query is shared: evaluate it, never change it."""
+    """The form and rdflib's prepared query of a vetted query (see :func:`_vetted`), its
+    codepoint escapes decoded first (:func:`decode_escapes`); errors name ``name``. The prepared
+    query is shared: evaluate it, never change it."""
     try:
-        return _vetted(sparql)
+        return _vetted(decode_escapes(sparql))
     except InputError as exc:
         if name == QUERY_LABEL:
             raise
@@ -268,10 +376,11 @@ def _prepare(sparql: str, name: str = QUERY_LABEL) -> tuple[str, Query]:
 
 
 def check_query(sparql: str) -> str:
-    """The form of a read-only query: SELECT, ASK, CONSTRUCT or DESCRIBE.
+    """The form of a read-only query: SELECT, ASK, CONSTRUCT or DESCRIBE, parsed here.
 
     Raises InputError with line and column on a syntax error, and (message says read-only) on an
-    update, a SERVICE clause or FROM / FROM NAMED.
+    update, a SERVICE clause or FROM / FROM NAMED. The backends vet in their query workers,
+    within the time limit; this is for callers that only want the verdict.
     """
     return _prepare(sparql)[0]
 
@@ -345,9 +454,10 @@ class QueryResult:
     graph: Graph | None
 
 
-def _evaluate(dataset: Dataset, query: Query, form: str,
-              bindings: Mapping[str, Node]) -> tuple[Any, ...]:
-    """Run the query here and return it packed for the pipe (called in the child process)."""
+def _evaluate(dataset: Dataset, query: Query, form: str, bindings: Mapping[str, Node],
+              max_rows: int | None = None) -> tuple[Any, ...]:
+    """Run the query here and return it packed for the pipe (called in the child process),
+    with at most ``max_rows + 1`` rows or triples when ``max_rows`` is given."""
     import rdflib.plugins.sparql as sparql_settings
 
     sparql_settings.SPARQL_LOAD_GRAPHS = False  # belt and braces: never fetch a graph
@@ -356,7 +466,7 @@ def _evaluate(dataset: Dataset, query: Query, form: str,
         # rdflib 7.6's own evaluator calls its deprecated Dataset.default_context
         warnings.filterwarnings("ignore", message="Dataset.default_context is deprecated",
                                 category=DeprecationWarning)
-        return _materialise(dataset.query(query, initBindings=init), form)
+        return _materialise(dataset.query(query, initBindings=init), form, max_rows)
 
 
 def _term_key(term: Node) -> tuple[Any, ...]:
@@ -402,14 +512,16 @@ def unpack_rows(terms: Sequence[Node], cells: bytes, width: int,
     return tuple(zip(*[flat] * width, strict=True))
 
 
-def _materialise(result: Any, form: str) -> tuple[Any, ...]:
+def _materialise(result: Any, form: str, max_rows: int | None = None) -> tuple[Any, ...]:
+    """Rows read while rdflib yields them, stopping one past ``max_rows``."""
+    stop = None if max_rows is None else max_rows + 1
     if form == "ASK":
         return (form, (), None, bool(result.askAnswer))
     if form in ("CONSTRUCT", "DESCRIBE"):
-        triples = list(result.graph) if result.graph is not None else []
+        triples = list(itertools.islice(result.graph, stop)) if result.graph is not None else []
         return (form, (), (len(triples), *pack_rows(triples)), None)
     variables = tuple(str(v) for v in (result.vars or ()))
-    rows = [tuple(row[i] for i in range(len(variables))) for row in result]
+    rows = [tuple(row[i] for i in range(len(variables))) for row in itertools.islice(result, stop)]
     return (form, variables, (len(rows), *pack_rows(rows)), None)
 
 
@@ -434,21 +546,81 @@ def result_from_data(data: tuple[Any, ...]) -> QueryResult:
 #: how often an idle worker checks that the process that forked it is still there (seconds)
 WORKER_POLL = 1.0
 #: query workers per backend: ``kg serve`` answers this many queries at once (its default
-#: ``--max-concurrent``); a single-threaded caller only ever forks one
-WORKERS_PER_BACKEND = 4
-
+#: ``--max-concurrent``), so a few runaway queries leave workers for the others; a
+#: single-threaded caller only ever forks one
+WORKERS_PER_BACKEND = 8
+#: a long-lived worker whose private memory (pages no longer shared with the process that forked
+#: it) grew by more than this since its first answer is replaced after answering: a large
+#: answer's memory goes back to the system with it, and rdflib workers do not drift into full
+#: private copies of the dataset
+WORKER_MEMORY_GROWTH = 128 * 1024 * 1024
+#: a query still running after this many seconds while others run is expensive: its worker
+#: yields the processors to them (lowest scheduling priority) and is replaced once it answers
+DEMOTE_AFTER = 0.2
+#: a worker measures its private memory after an answer that took this long, or every few
+MEASURE_AFTER = 0.05
+MEASURE_EVERY = 16
 
 _FORK_LOCK = threading.Lock()
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+
+_ANSWERS = itertools.count()
 
 
 def _answer(handler: Callable[[Any], Any], request: Any) -> tuple[Any, ...]:
     try:
-        return ("ok", handler(request))
+        began = time.perf_counter()
+        result = handler(request)
+        measure = (time.perf_counter() - began > MEASURE_AFTER
+                   or next(_ANSWERS) % MEASURE_EVERY == 0)
+        return ("ok", result, _private_bytes() if measure else None)
     except KGError as exc:
-        return ("kgerror", type(exc).__name__, exc.message)
+        return ("kgerror", type(exc).__name__, exc.message, exc.path, exc.line, exc.column)
     except BaseException as exc:  # reported to the parent as one line
         message = str(exc).splitlines()[0] if str(exc) else ""
         return ("error", type(exc).__name__, message)
+
+
+def _private_bytes() -> int | None:
+    """Memory only this process holds: private pages, no longer shared copy-on-write with the
+    process that forked it (Linux ``smaps_rollup``; None elsewhere)."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup.read().splitlines()[1:])
+        return sum(int(fields[k].split()[0]) for k in ("Private_Clean", "Private_Dirty")) * 1024
+    except (OSError, ValueError, KeyError, IndexError):  # pragma: no cover - not Linux
+        return None
+
+
+def _isolate_network() -> bool:  # pragma: no cover - runs in the forked worker
+    """Move this process into a network namespace of its own (Linux, where the kernel lets an
+    unprivileged process do so): no interface but a down loopback, so nothing it runs can open a
+    connection. Defence in depth behind the vetting: whatever an engine reads in a query, it
+    cannot fetch. Returns whether the worker is isolated."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for flags in (_CLONE_NEWUSER | _CLONE_NEWNET, _CLONE_NEWNET):
+            if libc.unshare(flags) == 0:
+                return True
+    except (OSError, AttributeError):
+        pass
+    return False
+
+
+def network_isolation_works() -> bool:
+    """Whether this system lets a query worker cut itself off the network (for tests, bench)."""
+    worker = QueryWorker(lambda _request: _NETWORK_ISOLATED, "kg-probe", once=True)
+    try:
+        return bool(_unwrap(worker.exchange(None, 30.0)))
+    finally:
+        worker.stop()
+
+
+_NETWORK_ISOLATED = False
 
 
 def _release_inherited_sockets(keep: int) -> None:  # pragma: no cover - in the forked worker
@@ -477,10 +649,13 @@ def _release_inherited_sockets(keep: int) -> None:  # pragma: no cover - in the 
 def _serve(handler: Callable[[Any], Any], conn: Any, parent: int,
            once: bool) -> None:  # pragma: no cover - runs in the forked worker
     """A worker's loop: answer requests until the pipe closes or the parent is gone."""
-    global _PARSER_LOCK
+    global _PARSER_LOCK, _NETWORK_ISOLATED
     _PARSER_LOCK = threading.Lock()  # the parent's was held (by the forking thread) at the fork
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _release_inherited_sockets(conn.fileno())
+    _NETWORK_ISOLATED = _isolate_network()
+    _quiet_rdflib_literal_warnings()
     try:
         while True:
             if not conn.poll(WORKER_POLL):
@@ -498,7 +673,8 @@ def _serve(handler: Callable[[Any], Any], conn: Any, parent: int,
 def _unwrap(message: tuple[Any, ...]) -> Any:
     if message[0] == "kgerror":
         error_type = InputError if message[1] == "InputError" else KGError
-        raise error_type(message[2])
+        path, line, column = message[3:6]
+        raise error_type(message[2], path=path, line=line, column=column)
     if message[0] == "error":
         raise KGError(f"query failed: {message[1]}: {message[2]}")
     return message[1]
@@ -508,42 +684,95 @@ def _timeout_error(timeout: float) -> QueryTimeout:
     return QueryTimeout(f"query stopped after its time limit of {timeout:g} s (raise it with --timeout)")
 
 
+#: workers not yet stopped, killed at interpreter exit (a query running then must not linger)
+_LIVE_WORKERS: weakref.WeakSet[QueryWorker] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_live_workers() -> None:  # pragma: no cover - at interpreter exit
+    for worker in list(_LIVE_WORKERS):
+        worker.stop()
+
+
 class QueryWorker:
     """A forked process answering requests with ``handler(request)`` over a pipe, one at a time.
 
     It inherits the parent's memory at the fork (an in-memory store is shared copy-on-write,
-    nothing is pickled but requests and answers). :meth:`exchange` kills it when an answer is
-    late or the parent is interrupted; a worker that dies is reported, never waited for."""
+    nothing is pickled but requests and answers) and, where the system allows, has no network.
+    :meth:`exchange` kills it when an answer is late or the parent is interrupted; a worker that
+    dies is reported, never waited for.
+
+    The process is forked with ``os.fork`` and reaped only here, under the worker's own lock:
+    ``multiprocessing.Process`` let another thread's ``start()`` reap it between our kill and
+    our join (``ValueError: Cannot close a process while it is still running``, a 500 from
+    ``kg serve`` under load); a pid is signalled only while it is known not to be reaped."""
 
     def __init__(self, handler: Callable[[Any], Any], name: str = "kg-query", *,
                  once: bool = False) -> None:
-        context = multiprocessing.get_context("fork")
         # _FORK_LOCK: no other worker forked meanwhile inherits this one's child-side ends;
         # _PARSER_LOCK: no thread is half-way through a parse when the child's copy is taken
         with _FORK_LOCK, _PARSER_LOCK:
-            self._conn, child = context.Pipe(duplex=True)
-            self._process = context.Process(target=_serve, args=(handler, child, os.getpid(), once),
-                                            daemon=True, name=name)
-            self._process.start()
+            self._conn, child = multiprocessing.Pipe(duplex=True)
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the worker
+                code = 0
+                try:
+                    self._conn.close()
+                    _serve(handler, child, parent, once)
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
             child.close()
-        self.pid: int = self._process.pid or 0
+        self.name = name
+        self.pid: int = pid
+        self.memory_first: int | None = None  # private memory after its first answer
+        self.memory: int | None = None  # after its last measured answer
+        self.demoted = False  # its query ran long: it yielded the processor to the others
+        self._exit: int | None = None
+        self._reaped = False
         self._stopped = False
-        self._stopping = threading.Lock()
+        self._lock = threading.Lock()
+        _LIVE_WORKERS.add(self)
+
+    def _reap(self, block: bool) -> None:
+        """waitpid once the process has exited (under ``_lock``)."""
+        if self._reaped:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): gone
+            self._reaped = True
+            return
+        if pid == self.pid:
+            self._reaped = True
+            self._exit = os.waitstatus_to_exitcode(status)
 
     def alive(self) -> bool:
-        with self._stopping:  # not while another thread stops (and closes) it
-            return not self._stopped and self._process.is_alive()
+        with self._lock:
+            if self._stopped:
+                return False
+            self._reap(block=False)
+            return not self._reaped
 
-    def exchange(self, request: Any, timeout: float, limit: float | None = None) -> tuple[Any, ...]:
+    def exchange(self, request: Any, timeout: float, limit: float | None = None,
+                 contended: Callable[[], bool] | None = None) -> tuple[Any, ...]:
         """Send one request and return the worker's answer message. Past ``timeout`` seconds
         the worker is killed and QueryTimeout raised (``limit`` is the time limit the message
-        names); a worker that dies is stopped and reported as KGError."""
+        names); a worker that dies is stopped and reported as KGError. Once its query has run
+        ``DEMOTE_AFTER`` seconds, if ``contended()`` says other queries are running (checked
+        every ``DEMOTE_AFTER`` seconds), it is demoted."""
         try:
             self._conn.send(request)
-            if not self._conn.poll(timeout):
-                self.stop()
-                raise _timeout_error(timeout if limit is None else limit)
-            return self._conn.recv()  # type: ignore[no-any-return]
+            deadline = time.monotonic() + timeout
+            while not self._conn.poll(min(DEMOTE_AFTER, max(deadline - time.monotonic(), 0))):
+                if time.monotonic() >= deadline:
+                    self.stop()
+                    raise _timeout_error(timeout if limit is None else limit)
+                if not self.demoted and contended is not None and contended():
+                    self._demote()
+            message: tuple[Any, ...] = self._conn.recv()
         except (EOFError, OSError):
             code = self.stop()
             if code is None:
@@ -554,21 +783,44 @@ class QueryWorker:
         except BaseException:
             self.stop()
             raise
+        if message[0] == "ok" and message[2] is not None:
+            self.memory = message[2]
+            if self.memory_first is None:
+                self.memory_first = self.memory
+        return message
+
+    def _demote(self) -> None:
+        """Lowest scheduling priority for a worker whose query runs long: cheap queries in the
+        other workers get the processors first (an unprivileged process cannot undo it: the
+        pool replaces a demoted worker once it answers)."""
+        with self._lock:
+            if self._reaped or self._stopped:
+                return
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.pid, 19)
+                self.demoted = True
+
+    def grown(self) -> bool:
+        """Whether its private memory grew by more than ``WORKER_MEMORY_GROWTH`` since its first
+        answer."""
+        return (self.memory_first is not None and self.memory is not None
+                and self.memory - self.memory_first > WORKER_MEMORY_GROWTH)
 
     def stop(self) -> int | None:
         """Kill the worker (if still running), reap it, and return its exit code (None if it
         was already stopped, e.g. by ``close()`` from another thread)."""
-        with self._stopping:
+        with self._lock:
             if self._stopped:
                 return None
             self._stopped = True
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()  # waitpid: prompt after SIGKILL
-            code = self._process.exitcode
+            self._reap(block=False)
+            if not self._reaped:  # not reaped: the pid is still ours to signal
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+                self._reap(block=True)
             self._conn.close()
-            self._process.close()
-            return code
+            _LIVE_WORKERS.discard(self)
+            return self._exit if self._exit is not None else -signal.SIGKILL
 
 
 class QueryWorkers:
@@ -578,7 +830,8 @@ class QueryWorkers:
     At most ``size`` queries run at once, each in its own worker: a runaway query holds one
     worker, not the others (a single worker behind a lock would make every query of ``kg serve``
     wait for it). A query waiting for a free worker spends its own time limit. A worker killed
-    at a time limit, or found dead, is replaced by a fresh fork at the next query."""
+    at a time limit, found dead, demoted (its query ran long) or grown by more than
+    ``WORKER_MEMORY_GROWTH`` (a large answer) is replaced by a fresh fork at the next query."""
 
     def __init__(self, handler: Callable[[Any], Any], size: int = WORKERS_PER_BACKEND,
                  name: str = "kg-query") -> None:
@@ -600,39 +853,44 @@ class QueryWorkers:
 
     def call(self, request: Any, timeout: float) -> Any:
         """``handler(request)`` in a worker; its errors come back as KGError / InputError."""
-        if not timeout > 0:
-            raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+        check_timeout(timeout)
         if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
             return _unwrap(_answer(self._handler, request))
         deadline = time.monotonic() + timeout
         worker = self._take(deadline, timeout)
         try:
-            message = worker.exchange(request, max(deadline - time.monotonic(), 0.001), timeout)
+            message = worker.exchange(request, max(deadline - time.monotonic(), 0.001), timeout,
+                                      contended=lambda: self._busy > 1)
         except BaseException:
             self._give_back(worker, keep=False)
             raise
-        self._give_back(worker, keep=True)
+        self._give_back(worker, keep=not (worker.grown() or worker.demoted))
         return _unwrap(message)
 
     def _take(self, deadline: float, timeout: float) -> QueryWorker:
-        with self._changed:
-            while True:
-                if self._closed:
-                    raise KGError("the store is closed")
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive():
+        stale: list[QueryWorker] = []
+        try:
+            with self._changed:
+                while True:
+                    if self._closed:
+                        raise KGError("the store is closed")
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if worker.alive():
+                            self._busy += 1
+                            return worker
+                        self._all.discard(worker)  # died while idle (killed, out of memory)
+                        stale.append(worker)
+                    if self._busy < self._size:  # room for one more: fork it (outside the lock)
                         self._busy += 1
-                        return worker
-                    self._all.discard(worker)  # died while idle (killed, out of memory)
-                    worker.stop()
-                if self._busy < self._size:  # room for one more: fork it (outside the lock)
-                    self._busy += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._changed.wait(remaining):
-                    raise QueryTimeout(f"no query worker became free within the time limit of "
-                                       f"{timeout:g} s ({self._size} queries running)")
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not self._changed.wait(remaining):
+                        raise QueryTimeout(f"no query worker became free within the time limit "
+                                           f"of {timeout:g} s ({self._size} queries running)")
+        finally:
+            for worker in stale:  # reaped outside the pool's lock
+                worker.stop()
         try:
             worker = QueryWorker(self._handler, self._name)
         except BaseException:
@@ -641,7 +899,16 @@ class QueryWorkers:
                 self._changed.notify()
             raise
         with self._changed:
-            self._all.add(worker)
+            if self._closed:  # closed while forking: this worker is nobody's
+                self._busy -= 1
+                self._changed.notify()
+                closed = True
+            else:
+                self._all.add(worker)
+                closed = False
+        if closed:
+            worker.stop()
+            raise KGError("the store is closed")
         return worker
 
     def _give_back(self, worker: QueryWorker, *, keep: bool) -> None:
@@ -668,13 +935,19 @@ class QueryWorkers:
             worker.stop()
 
 
+def check_timeout(timeout: float) -> float:
+    """A time limit in seconds: a finite positive number (bad input otherwise)."""
+    if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+        raise InputError(f"timeout must be a finite positive number of seconds, not {timeout}")
+    return float(timeout)
+
+
 def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
     """Run ``work()`` in a forked one-shot :class:`QueryWorker` and return its (picklable)
     result. Past ``timeout`` seconds the child is killed and QueryTimeout raised: the work really
-    stops (a thread could not be stopped). The rdflib backend runs each query so: the child sees
-    the dataset as it is now, and its copy-on-write pages go away with it."""
-    if not timeout > 0:
-        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
+    stops (a thread could not be stopped). The child sees the caller's data as it is now, and
+    its copy-on-write pages go away with it."""
+    check_timeout(timeout)
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return work()
     worker = QueryWorker(lambda _request: work(), "kg-query-once", once=True)
@@ -685,21 +958,34 @@ def run_in_child(work: Callable[[], Any], timeout: float) -> Any:
     return _unwrap(message)
 
 
+def rdflib_answer(dataset: Dataset, sparql: str, bindings: Mapping[str, Node],
+                   max_rows: int | None) -> tuple[Any, ...]:
+    """Vet ``sparql`` (decoded) and evaluate it with rdflib on ``dataset``: what a worker sends
+    back (:func:`result_from_data`). Runs in the worker, so parsing and vetting are inside the
+    time limit too."""
+    form, query = _vetted(sparql)
+    return _evaluate(dataset, query, form, bindings, max_rows)
+
+
 def run_query(dataset: Dataset, sparql: str, bindings: Mapping[str, Node] | None = None,
-              timeout: float = 30.0) -> QueryResult:
+              timeout: float = 30.0, max_rows: int | None = None) -> QueryResult:
     """Evaluate a read-only query with rdflib on ``dataset`` (union of its graphs).
 
-    The query runs in a forked child process; past ``timeout`` seconds the child is killed and
-    QueryTimeout is raised. ``bindings`` map variable names to RDF terms (``initBindings``).
+    The query is parsed, vetted and evaluated in a forked child process; past ``timeout``
+    seconds the child is killed and QueryTimeout is raised. ``bindings`` map variable names to
+    RDF terms (``initBindings``). With ``max_rows``, at most ``max_rows + 1`` rows (or triples)
+    come back (one more than asked: the caller can tell the answer was cut).
     """
-    if not timeout > 0:
-        raise InputError(f"timeout must be a positive number of seconds, not {timeout}")
-    form, query = _prepare(sparql)
+    check_timeout(timeout)
+    text = decode_escapes(sparql)
+    if text in _named_texts():  # ours and bounded: parsed here once, inherited by every child
+        _vetted(text)
     bound = {str(k).lstrip("?$"): v for k, v in (bindings or {}).items()}
     for key, value in bound.items():
         if not isinstance(value, URIRef | Literal | BNode):
             raise InputError(f"binding for ?{key} is not an RDF term: {value!r}")
-    return result_from_data(run_in_child(lambda: _evaluate(dataset, query, form, bound), timeout))
+    return result_from_data(run_in_child(
+        lambda: rdflib_answer(dataset, text, bound, max_rows), timeout))
 
 
 def run_named(dataset: Dataset, name: str, params: Iterable[str] = (),
@@ -710,13 +996,44 @@ def run_named(dataset: Dataset, name: str, params: Iterable[str] = (),
     return run_query(dataset, query.text, bindings, timeout)
 
 
+@functools.lru_cache(maxsize=1)
+def _named_texts() -> frozenset[str]:
+    return frozenset(query.text for query in _load_queries())
+
+
 @dataclass(frozen=True)
 class QueryRequest:
-    """A vetted query ready for any backend: its text, form and parameter bindings."""
+    """A query ready for any backend: its text (codepoint escapes decoded), its parameter
+    bindings, and where errors point: its name and the lines added before the user's text."""
 
     sparql: str
-    form: str
     bindings: Mapping[str, Node]
+    label: str = QUERY_LABEL
+    line_shift: int = 0
+
+    def located(self, exc: InputError) -> InputError:
+        """``exc`` naming this request, at its place in the text the user wrote."""
+        if exc.path not in (None, QUERY_LABEL):
+            return exc
+        line = exc.line
+        if line is not None and self.line_shift:
+            line = max(line - self.line_shift, 1)
+        return InputError(exc.message, path=self.label, line=line, column=exc.column)
+
+    def check(self) -> str:
+        """The form of the query, vetted here (the backends vet in their workers)."""
+        try:
+            return check_query(self.sparql)
+        except InputError as exc:
+            raise self.located(exc) from None
+
+    def run(self, backend: Any, timeout: float = 30.0) -> QueryResult:
+        """The answer of ``backend`` (a :class:`kg.store.Backend`) within ``timeout`` seconds,
+        parsing and vetting included."""
+        try:
+            return backend.query(self.sparql, self.bindings, timeout)  # type: ignore[no-any-return]
+        except InputError as exc:
+            raise self.located(exc) from None
 
 
 def _has_prologue(sparql: str) -> bool:
@@ -743,7 +1060,9 @@ def build_request(name: str | None = None, file_text: str | None = None,
                   file_name: str = "<file>") -> QueryRequest:
     """Exactly one of a named query, a file's text or an expression, with ``var=value`` params.
 
-    An expression (``kg query -e``) that declares no PREFIX gets ``sparql_prologue()``.
+    An expression (``kg query -e``) that declares no PREFIX gets ``sparql_prologue()``. The text
+    is not parsed here: the backend parses and vets it within the time limit
+    (:meth:`QueryRequest.run`); :meth:`QueryRequest.check` vets it at once.
     """
     given = [x is not None for x in (name, file_text, expression)]
     added = ""
@@ -761,15 +1080,13 @@ def build_request(name: str | None = None, file_text: str | None = None,
         query = adhoc_query(added + expression, "<expression>")
     bindings = dict(parse_param(p, query) for p in params)
     label = name or ("<expression>" if expression is not None else file_name)
+    request = QueryRequest(sparql=query.text, bindings=bindings, label=label,
+                           line_shift=added.count("\n"))
     try:
-        form, _ = _prepare(query.text, label)
+        text = decode_escapes(query.text)
     except InputError as exc:
-        if expression is not None and added and exc.line is not None:
-            shift = added.count("\n")  # report positions in the text the user wrote
-            raise InputError(exc.message, path=label, line=max(exc.line - shift, 1),
-                             column=exc.column) from None
-        raise
-    return QueryRequest(sparql=query.text, form=form, bindings=bindings)
+        raise request.located(exc) from None
+    return QueryRequest(sparql=text, bindings=bindings, label=label, line_shift=request.line_shift)
 
 
 def list_queries_text() -> str:
@@ -959,6 +1276,8 @@ __all__ = [
     "QueryResult",
     "build_request",
     "check_query",
+    "check_timeout",
+    "decode_escapes",
     "format_result",
     "get_query",
     "list_queries_text",

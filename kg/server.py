@@ -20,9 +20,9 @@ Read-only and bounded:
 - every update is refused with 403 (``update=`` parameters, ``application/sparql-update``
   bodies, update text sent as a query), as are ``SERVICE`` and ``FROM`` / ``FROM NAMED``; the
   data cannot change (the backends only ever run vetted read-only queries);
-- each query runs in its own process, killed at the time limit (503, ``Retry-After``): a child
-  per query on rdflib; on Oxigraph one of the backend's reused workers (the backend is safe to
-  share between request threads; at most ``WORKERS_PER_BACKEND`` queries run at once, others
+- each query is parsed, vetted and run in one of the backend's reused worker processes, killed
+  at the time limit, which covers the whole request (503, ``Retry-After``; the backend is safe
+  to share between request threads; at most ``WORKERS_PER_BACKEND`` queries run at once, others
   wait for a worker within their time limit);
 - at most ``max_rows`` rows (or triples) are returned; a cut result carries the headers
   ``X-Result-Truncated: true`` and ``X-Result-Limit: N``, and JSON results also
@@ -40,6 +40,7 @@ import json
 import re
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ from kg.httpd import (
     wsgi_app,
 )
 from kg.namespaces import bind_prefixes
-from kg.query import QueryResult, check_query, format_result, load_queries
+from kg.query import QueryResult, format_result, load_queries
 from kg.store import Backend, GraphSelection
 
 #: format name -> media type sent back
@@ -118,7 +119,7 @@ class ServerConfig:
     timeout: float = 30.0
     max_rows: int = 10_000
     max_body: int = 1_000_000
-    max_concurrent: int = 4
+    max_concurrent: int = 8  # = kg.query.WORKERS_PER_BACKEND
     quiet: bool = False
     #: seconds an open connection may wait for its next request
     idle_timeout: int = 10
@@ -404,13 +405,19 @@ class SparqlServer:
 
     def run(self, operation: Operation) -> QueryResult:
         config = self.config
+        deadline = time.monotonic() + config.timeout  # the whole request: wait, parse, run
         if not self.gate.acquire(timeout=config.timeout):
             raise HTTPError(503, "too many queries at once; retry", {"Retry-After": "2"})
         # relative IRIs resolve against the endpoint (the service's base IRI); on line 1, so
         # positions in later errors stay those of the text the client sent
         sparql = f"BASE <{self.url}sparql> {operation.query}"
         try:
-            return self.backend.query(sparql, None, config.timeout, graphs=operation.graphs)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("no time left")
+            # at most max_rows + 1 rows come back: the cut is made while the answer streams
+            return self.backend.query(sparql, None, remaining, graphs=operation.graphs,
+                                      max_rows=config.max_rows)
         finally:
             self.gate.release()
 
@@ -420,9 +427,8 @@ class SparqlServer:
 
 def _sparql(server: SparqlServer, request: Request) -> Answer:
     operation = server.operation(request)
-    form = check_query(operation.query)
-    fmt = negotiate(operation.accept, form in ("CONSTRUCT", "DESCRIBE"), operation.fmt)
-    result = server.run(operation)
+    result = server.run(operation)  # parsed and vetted by the backend, within the time limit
+    fmt = negotiate(operation.accept, result.form in ("CONSTRUCT", "DESCRIBE"), operation.fmt)
     answer = render(result, fmt, server.config.max_rows)
     answer.headers["Vary"] = "Accept"
     return answer
@@ -430,10 +436,10 @@ def _sparql(server: SparqlServer, request: Request) -> Answer:
 
 def _graph_page(server: SparqlServer, request: Request) -> Answer:
     operation = server.operation(request)
-    form = check_query(operation.query)
+    result = server.run(operation)
+    form = result.form
     if form not in ("CONSTRUCT", "DESCRIBE"):
         raise HTTPError(400, f"/graph draws CONSTRUCT or DESCRIBE results, not {form}")
-    result = server.run(operation)
     result, truncated = _capped(result, server.config.max_rows)
     assert result.graph is not None
     from kg.network import project

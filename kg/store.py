@@ -1,6 +1,6 @@
 """Where queries run: one small interface over three triple stores.
 
-- ``rdflib`` (default): the dataset in memory, queried by :func:`kg.query.run_query`.
+- ``rdflib`` (default): the dataset in memory, queried with rdflib in query workers.
 - ``oxigraph`` / ``oxigraph:PATH``: an embedded Oxigraph store (pyoxigraph), in memory or
   persistent on disk at PATH. A persistent store remembers which graph file it was loaded from
   (size + SHA-256 in ``PATH/kg-source.json``) and is reopened without reloading while that file
@@ -12,11 +12,14 @@
   Fuseki: ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do so by default).
 
 Every backend answers a query with the same :class:`kg.query.QueryResult` of rdflib terms, and
-every query is vetted by :func:`kg.query.check_query` first (read-only; no SERVICE, no FROM).
-Parameters are RDF terms: ``initBindings`` (rdflib), ``substitutions`` (Oxigraph), a ``VALUES``
-block written with ``term.n3()`` (remote), never user text spliced into a query.
-The embedded backends run each query in a forked process killed at the time limit: Oxigraph in
-long-lived workers forked once (:class:`kg.query.QueryWorkers`), rdflib in a child per query.
+every query is vetted by rdflib first (read-only; no SERVICE, no FROM, no update), on the very
+text the engine then runs: codepoint escapes are decoded once by :func:`kg.query.decode_escapes`
+and none is left for an engine to read its own way. Parameters are RDF terms: ``initBindings``
+(rdflib), ``substitutions`` (Oxigraph), a ``VALUES`` block written with ``term.n3()`` (remote),
+never user text spliced into a query.
+The embedded backends run each query in long-lived forked workers (:class:`kg.query.QueryWorkers`)
+that parse, vet and run it within the time limit, are killed past it, and have no network where
+the system allows; a remote query is vetted in a child killed at the time limit.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,7 +49,17 @@ from rdflib.term import Node
 from kg.errors import InputError, KGError, QueryTimeout
 from kg.namespaces import bind_prefixes
 from kg.quads import CompiledGraph
-from kg.query import QueryResult, QueryWorkers, check_query, run_query
+from kg.query import (
+    QueryResult,
+    QueryWorkers,
+    check_query,
+    check_timeout,
+    decode_escapes,
+    rdflib_answer,
+    result_from_data,
+    run_in_child,
+    vet_decoded,
+)
 from kg.rdfio import check_file, format_for, parse_quads, parse_rdf_dataset, read_bytes, to_rdflib
 
 STORE_KINDS: tuple[str, ...] = ("rdflib", "oxigraph", "oxigraph:PATH")
@@ -69,8 +84,10 @@ class Backend(Protocol):
     label: str
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
-              *, graphs: GraphSelection | None = None) -> QueryResult:
-        """Vet and run ``sparql``; ``bindings`` map variable names to RDF terms."""
+              *, graphs: GraphSelection | None = None, max_rows: int | None = None) -> QueryResult:
+        """Vet and run ``sparql`` within ``timeout`` seconds in all (parsing, vetting, running,
+        reading the answer); ``bindings`` map variable names to RDF terms; with ``max_rows``,
+        at most ``max_rows + 1`` rows or triples come back (one more: the caller sees the cut)."""
         ...
 
     def close(self) -> None:
@@ -108,20 +125,43 @@ def _select_graphs(dataset: Dataset, graphs: GraphSelection) -> Dataset:
     return selected
 
 
+def _rdflib_handler(dataset: Dataset) -> Callable[[Any], Any]:
+    """What an rdflib query worker does with a request ``(sparql, bindings, graphs, max_rows)``:
+    vet (cached in the worker), evaluate, pack the answer (:func:`kg.query.rdflib_answer`)."""
+
+    def handle(request: tuple[str, Mapping[str, Node], GraphSelection | None, int | None]) -> Any:
+        sparql, bound, graphs, max_rows = request
+        chosen = dataset if graphs is None else _select_graphs(dataset, graphs)
+        return rdflib_answer(chosen, sparql, bound, max_rows)
+
+    return handle
+
+
 @dataclass
 class RdflibBackend:
-    """The dataset in memory, queried with rdflib (the reference semantics of the project)."""
+    """The dataset in memory, queried with rdflib (the reference semantics of the project).
+
+    Queries run in long-lived worker processes (:class:`kg.query.QueryWorkers`) forked at the
+    first query: each parses, vets and evaluates within the time limit, keeps its parses for
+    the next queries, and is replaced when killed or grown large. The dataset is the one the
+    workers were forked with: a backend serves a dataset that no longer changes."""
 
     dataset: Dataset
     label: str = "rdflib (in memory)"
+    workers: QueryWorkers = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.workers = QueryWorkers(_rdflib_handler(self.dataset), name="kg-query-rdflib")
+        weakref.finalize(self, self.workers.close)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
-              *, graphs: GraphSelection | None = None) -> QueryResult:
-        dataset = self.dataset if graphs is None else _select_graphs(self.dataset, graphs)
-        return run_query(dataset, sparql, _bound(bindings), timeout)
+              *, graphs: GraphSelection | None = None, max_rows: int | None = None) -> QueryResult:
+        check_timeout(timeout)
+        request = (decode_escapes(sparql), _bound(bindings), graphs, max_rows)
+        return result_from_data(self.workers.call(request, timeout))
 
     def close(self) -> None:
-        return None
+        self.workers.close()
 
 
 # ---------------------------------------------------------------------------- Oxigraph
@@ -167,14 +207,25 @@ def _ox_query(store: ox.Store, sparql: str, bound: Mapping[str, Node],
     return store.query(text, **options)
 
 
-def _ox_payload(result: Any, form: str) -> bool | bytes:
+def _ox_payload(result: Any, form: str, max_rows: int | None = None) -> bool | bytes:
     """An Oxigraph answer as Oxigraph serialises it (in Rust, no Python object per term): a
-    boolean, SPARQL TSV results (terms in N-Triples syntax) or N-Triples."""
+    boolean, SPARQL TSV results (terms in N-Triples syntax) or N-Triples. With ``max_rows``,
+    solutions or triples are read while Oxigraph yields them and reading stops one past the cap
+    (the rest is never computed where the query allows it)."""
     if form == "ASK":
         return bool(result)
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return result.serialize(format=ox.RdfFormat.N_TRIPLES)  # type: ignore[no-any-return]
-    return result.serialize(format=ox.QueryResultsFormat.TSV)  # type: ignore[no-any-return]
+        if max_rows is None:
+            return result.serialize(format=ox.RdfFormat.N_TRIPLES)  # type: ignore[no-any-return]
+        return ox.serialize(itertools.islice(result, max_rows + 1),  # type: ignore[no-any-return]
+                            format=ox.RdfFormat.N_TRIPLES)
+    if max_rows is None:
+        return result.serialize(format=ox.QueryResultsFormat.TSV)  # type: ignore[no-any-return]
+    variables = [v.value for v in result.variables]
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    for solution in itertools.islice(result, max_rows + 1):  # str(): the term in N-Triples
+        lines.append("\t".join("" if term is None else str(term) for term in solution))
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -332,10 +383,14 @@ def _oxigraph_handler(store: ox.Store | None, path: Path | None) -> Callable[[An
             opened["state"] = state
         return opened["store"]  # type: ignore[no-any-return]
 
-    def handle(request: tuple[str, str, Mapping[str, Node], GraphSelection | None]) -> bool | bytes:
-        sparql, form, bound, graphs = request
+    def handle(request: tuple[str, Mapping[str, Node], GraphSelection | None, int | None]
+               ) -> tuple[str, bool | bytes]:
+        sparql, bound, graphs, max_rows = request
+        # rdflib vets the very text Oxigraph then runs (escapes decoded by the caller: both
+        # read it alike), here in the worker, so parsing counts against the time limit too
+        form = vet_decoded(sparql)
         try:
-            return _ox_payload(_ox_query(own_store(), sparql, bound, graphs), form)
+            return form, _ox_payload(_ox_query(own_store(), sparql, bound, graphs), form, max_rows)
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from None
 
@@ -368,9 +423,10 @@ class OxigraphBackend:
         weakref.finalize(self, self.workers.close)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
-              *, graphs: GraphSelection | None = None) -> QueryResult:
-        form = check_query(sparql)
-        payload = self.workers.call((sparql, form, _bound(bindings), graphs), timeout)
+              *, graphs: GraphSelection | None = None, max_rows: int | None = None) -> QueryResult:
+        check_timeout(timeout)
+        request = (decode_escapes(sparql), _bound(bindings), graphs, max_rows)
+        form, payload = self.workers.call(request, timeout)
         return _ox_answer(form, payload, self._terms)
 
     def close(self) -> None:
@@ -509,20 +565,15 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     return result
 
 
-#: an escape pair of n3() output; an escaped backslash followed by u or U caught separately
-_ESCAPE = re.compile(r"\\\\([uU])|\\.", re.S)
-
-
 def _sparql_term(term: Node) -> str:
-    """``term.n3()``, safe from rdflib's parser: it expands ``\\uXXXX`` in the whole query
-    text before tokenising, so an escaped backslash followed by ``u0000`` (a literal holding
-    backslash-u) became a NUL escape and a syntax error. Such a ``u`` is written ``\\U00000075``
-    (eight digits: rdflib takes eight when it can), which every SPARQL parser reads as ``u``."""
+    """``term.n3()``, refused when it holds a backslash followed by u or U: SPARQL engines read
+    that as a codepoint escape or not, each its own way (see :func:`kg.query.decode_escapes`),
+    so no query text carries it. Oxigraph's projected variables are bound without text."""
     text = term.n3()
-    if not isinstance(term, Literal):
-        return text
-    return _ESCAPE.sub(lambda m: f"\\\\\\U{ord(m.group(1)):08X}" if m.group(1) else m.group(0),
-                       text)
+    if re.search(r"\\[uU]", text):
+        raise InputError(f"a parameter holding a backslash followed by u or U cannot be written "
+                         f"into a query: {text[:60]!r}")
+    return text
 
 
 _LITERAL_TYPES = ("literal", "typed-literal")
@@ -660,9 +711,13 @@ class RemoteBackend:
         self.label = f"remote SPARQL endpoint {self.endpoint}"
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
-              *, graphs: GraphSelection | None = None) -> QueryResult:
-        form = check_query(sparql)
-        text = with_values(sparql, bindings or {})
+              *, graphs: GraphSelection | None = None, max_rows: int | None = None) -> QueryResult:
+        deadline = time.monotonic() + check_timeout(timeout)
+        decoded, bound = decode_escapes(sparql), _bound(bindings)
+        # vetted in a child killed at the time limit: the server gets the very text vetted
+        form, text = run_in_child(lambda: (check_query(decoded), with_values(decoded, bound)),
+                                  timeout)
+        timeout = max(deadline - time.monotonic(), 0.001)
         fields: list[tuple[str, str]] = [("query", text)]
         if graphs is not None:
             fields += [("default-graph-uri", str(g)) for g in graphs.default]

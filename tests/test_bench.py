@@ -9,7 +9,7 @@ import pytest
 
 from kg.bench import aggregate, format_table, ratios
 from kg.cli import main
-from tests.conftest import ONTOLOGY
+from tests.conftest import EXPORTS, ONTOLOGY
 
 
 def test_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,3 +55,23 @@ def test_ratios_and_table() -> None:
     report = {"results": results, "ratios": ratios(results), "load_average_at_end": [0, 0, 0],
               "machine": {"cpus": 2, "memory_gib": 1, "python": "3", "load_average_at_start": []}}
     assert "| 10 | load | oxigraph | 500 ms |" in format_table(report)
+
+
+def test_bench_load_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``kg bench --load`` serves the graph, drives it and prints its figures (not asserted)."""
+    out = tmp_path / "load.json"
+    code = main(["bench", "--load", "--load-seconds", "1", "--clients", "2",
+                 "--expensive-clients", "1", "--store", "oxigraph", "--timeout", "1",
+                 "--graph", str(EXPORTS / "diplo-kg.trig"), "--json", str(out)])
+    assert code == 0
+    assert "| store | clients | expensive clients | cheap req/s |" in capsys.readouterr().out
+    (cheap, mixed) = json.loads(out.read_text(encoding="utf-8"))["load"]
+    assert (cheap["store"], cheap["expensive_clients"], mixed["expensive_clients"]) == (
+        "oxigraph", 0, 1)
+    assert cheap["requests"] > 0 and cheap["errors"] == 0
+
+
+def test_bench_load_without_a_graph_is_bad_input(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--load", "--graph", str(tmp_path / "none.trig")]) == 2
+    assert "graph file not found" in capsys.readouterr().err

@@ -176,3 +176,53 @@ def test_kg_query_as_a_real_process(graph_file: Path) -> None:
                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------- issue 19, finding 5
+
+
+@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
+@pytest.mark.parametrize("literal", ['"abc"^^xsd:integer', "1" * 5_000],
+                         ids=["ill-typed", "5000-digit-integer"])
+def test_an_ill_typed_or_huge_literal_is_legal_and_never_a_traceback(
+        graph_file: Path, store: str, literal: str) -> None:
+    """Regression: rdflib logged its traceback ("Failed to convert Literal lexical form") for
+    ``"abc"^^xsd:integer`` and an integer of more than 4,300 digits. Both are legal SPARQL:
+    the answer is the empty one, on stdout, and stderr stays empty."""
+    script = Path(sys.executable).with_name("kg")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "kg.cli"]
+    done = subprocess.run([*command, "query", "--store", store, "--graph", str(graph_file), "-e",
+                           f"SELECT * WHERE {{ ?s ?p {literal} }}"], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.endswith("(0 rows)\n")
+
+
+def test_a_lone_surrogate_in_a_query_is_bad_input(graph_file: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a lone surrogate (what a shell gives for bytes that are not UTF-8) ran."""
+    code, out, err = run(capsys, "--graph", str(graph_file), "-e", 'ASK { ?s ?p "\udcff" }')
+    assert (code, out) == (2, "") and "surrogate" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0", "-inf", "soon"])
+def test_a_timeout_that_is_not_a_finite_positive_number_is_a_usage_error(
+        value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``--timeout inf`` was an internal error (exit 3, OverflowError)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["query", "--timeout", value, "-e", "ASK {}"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--timeout" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "99999"], ["serve", "--port", "-1"],
+                                  ["serve", "--timeout", "inf", "--port", "99999"],
+                                  ["bench", "--timeout", "nan", "--size", "10"]])
+def test_a_port_or_time_out_of_range_is_a_usage_error(argv: list[str],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``kg serve --port 99999`` was an internal error (exit 3)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and capsys.readouterr().err.count("\n") == 1

@@ -198,5 +198,7 @@ def test_push_answers_a_basic_auth_challenge_with_env_credentials(
 
 def test_kg_serve_refuses_nonsense_limits(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--max-rows", "0", "--graph", str(GRAPH_FILE)]) == 2
-    assert main(["serve", "--timeout", "-1", "--graph", str(GRAPH_FILE)]) == 2
+    with pytest.raises(SystemExit) as usage:  # a usage error, from the argument parser
+        main(["serve", "--timeout", "-1", "--graph", str(GRAPH_FILE)])
+    assert usage.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2

@@ -621,7 +621,7 @@ def test_unknown_prefix_is_located() -> None:
 def test_expression_errors_are_located_in_the_users_text() -> None:
     """``kg query -e`` adds our PREFIX lines; positions still refer to what the user typed."""
     with pytest.raises(InputError) as caught:
-        build_request(expression="SELECT ?x WHERE { ?x dkg:about ?y }\nORDER ?x")
+        build_request(expression="SELECT ?x WHERE { ?x dkg:about ?y }\nORDER ?x").check()
     assert caught.value.line == 2
 
 

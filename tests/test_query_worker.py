@@ -370,7 +370,7 @@ def test_vetting_is_done_once_per_query_text() -> None:
     before = _vetted.cache_info()
     assert check_query(text) == "SELECT"
     assert check_query(text) == "SELECT"
-    build_request(file_text=text, file_name="q.rq")
+    build_request(file_text=text, file_name="q.rq").check()
     after = _vetted.cache_info()
     assert after.misses == before.misses + 1 and after.hits >= before.hits + 2
 
@@ -382,7 +382,7 @@ def test_vetting_errors_are_not_cached_and_keep_their_place() -> None:
             check_query(bad)
         assert caught.value.line == 3 and caught.value.path == "<query>"
     with pytest.raises(InputError) as named:
-        build_request(file_text=bad, file_name="mine.rq")
+        build_request(file_text=bad, file_name="mine.rq").check()
     assert named.value.path == "mine.rq" and named.value.line == 3
     for refused in ("CLEAR ALL", "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
                     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"):

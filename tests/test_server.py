@@ -448,7 +448,7 @@ class _BrokenBackend:
     label = "broken"
 
     def query(self, sparql: str, bindings: object = None, timeout: float = 30.0,
-              *, graphs: object = None) -> None:
+              *, graphs: object = None, max_rows: object = None) -> None:
         raise RuntimeError(f"boom in {ROOT}/kg/store.py")
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import re
 import shutil
 import socket
 import subprocess
@@ -238,22 +239,32 @@ def test_values_open_the_where_clause_after_a_construct_template() -> None:
 @settings(max_examples=150, deadline=None)
 @given(text=st.text(), lang=st.sampled_from([None, "fr", "en"]))
 def test_any_literal_goes_through_values_unchanged(text: str, lang: str | None) -> None:
-    """term.n3() escaping: whatever the text, the server sees exactly that literal."""
+    """term.n3() escaping: whatever the text, the server sees exactly that literal (or, for a
+    backslash followed by u, which engines read differently, a clear refusal)."""
     store = ox.Store()
     value = Literal(text, lang=lang)
+    if re.search(r"\\[uU]", text):
+        with pytest.raises(InputError, match="backslash followed by u"):
+            with_values("SELECT ?x WHERE { }", {"x": value})
+        return
     written = with_values("SELECT ?x WHERE { }", {"x": value})
     (row,) = list(store.query(written))
     assert kg.rdfio.to_rdflib(row["x"]) == value
 
 
 @pytest.mark.parametrize("text", ["\\U0000", "\\u00550000", "a\\\\u0041b", "\\\\\\u"])
-def test_a_literal_holding_backslash_u_goes_through_values(text: str) -> None:
-    """Regression (found by the property test above): rdflib expands \\uXXXX escapes in the
-    whole query text before parsing, so a literal holding a backslash then u0000 became a NUL
-    escape and the VALUES query a syntax error."""
-    written = with_values("SELECT ?x WHERE { }", {"x": Literal(text)})
-    (row,) = list(ox.Store().query(written))
-    assert kg.rdfio.to_rdflib(row["x"]) == Literal(text)
+def test_a_literal_holding_backslash_u_is_refused_in_text_and_bound_as_a_term(text: str) -> None:
+    """A literal holding a backslash then u: no query text may carry it (rdflib read it as a
+    codepoint escape, Oxigraph another way: the vetted query would not be the query run), so
+    VALUES refuses it in one line; Oxigraph binds it as a term (no text), unchanged."""
+    with pytest.raises(InputError, match="backslash followed by u or U"):
+        with_values("SELECT ?x WHERE { }", {"x": Literal(text)})
+    backend = OxigraphBackend(ox.Store())
+    try:
+        (row,) = backend.query("SELECT ?x WHERE { }", {"x": Literal(text)}).rows
+    finally:
+        backend.close()
+    assert row == (Literal(text),)
 
 
 def test_a_bad_unicode_escape_is_a_syntax_error_not_a_crash() -> None:

@@ -37,7 +37,6 @@ KNOWN_GAPS: dict[str, str] = {
     "syntax-SELECTscope2.rq": "rdflib does not check SELECT (expr AS ?X) over a subquery's ?X",
     "syn-bad-values-too-few.rq": "rdflib accepts a VALUES row with too few terms",
     "syn-bad-values-too-many.rq": "rdflib accepts a VALUES row with too many terms",
-    "syn-invalid-codepoint-escaped-bad-01.rq": "rdflib accepts an escaped lone surrogate",
 }
 #: positive tests our read-only policy refuses on purpose (they load other graphs)
 REFUSED_BY_POLICY: frozenset[str] = frozenset({"syntax-construct-where-02.rq"})
