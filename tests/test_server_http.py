@@ -304,6 +304,8 @@ def test_bad_serve_options_are_exit_2_with_one_line(
     """Regression (issue 19, finding 5): ``--port 99999`` and ``--timeout inf`` were exit 3."""
     from kg.cli import main
 
-    assert main(["serve", "--graph", str(GRAPH_FILE), option, value]) == 2
+    with pytest.raises(SystemExit) as caught:  # a usage error: refused while reading the options
+        main(["serve", "--graph", str(GRAPH_FILE), option, value])
+    assert caught.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and option in err, err
