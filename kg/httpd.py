@@ -330,6 +330,8 @@ class LocalServer:
         if settings.exact_host and host.strip() in WILDCARD_HOSTS:
             raise InputError(f"--host {host or '(empty)'} listens on every address, so no exact "
                              "Host allow-list is possible: give the one address to serve on")
+        self._map: dict[int, Any] = {}
+        self._dispatcher = ThreadedTaskDispatcher()
         try:
             adjustments = Adjustments(
                 host=host, port=port, threads=settings.threads, backlog=settings.backlog,
@@ -338,14 +340,14 @@ class LocalServer:
                 max_request_header_size=settings.max_header_bytes,
                 max_request_body_size=settings.max_body, ident=settings.ident,
                 expose_tracebacks=False, log_socket_errors=False, asyncore_loop_timeout=1)
-            self._map: dict[int, Any] = {}
-            self._dispatcher = ThreadedTaskDispatcher()
-            self._dispatcher.set_thread_count(settings.threads)
             self._server = _Server(app, map=self._map, dispatcher=self._dispatcher,
                                    adj=adjustments, sockinfo=adjustments.listen[0])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # port in use, address not ours, unknown name
+            with contextlib.suppress(OSError):  # the half-made socket and waitress's trigger
+                wasyncore.close_all(self._map)
             detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
             raise InputError(f"cannot listen on {host}:{port} ({detail})") from None
+        self._dispatcher.set_thread_count(settings.threads)  # once bound: no threads to leak
         self._server.request_timeout = settings.request_timeout
         self._stopped = threading.Event()
         bound_host, bound_port = self._server.getsockname()[:2]
