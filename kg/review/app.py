@@ -46,6 +46,7 @@ from kg.httpd import (
     json_answer,
     wsgi_app,
 )
+from kg.httpd import running as serving
 from kg.review.session import ReviewRefusal, ReviewSession
 
 STATIC_FILES = {"review.js": "text/javascript; charset=utf-8",
@@ -67,19 +68,23 @@ class ReviewApp:
 
     session: ReviewSession
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    #: exact origins a POST may come from (set by :func:`make_server` once the port is known)
+    #: exact ``Host`` values answered, the server's allow-list (set by :func:`make_server` once
+    #: the port is known; none before)
+    hosts: frozenset[str] = frozenset()
+    #: exact origins a POST may come from
     origins: frozenset[str] = frozenset()
 
-    def allow(self, hosts: Iterable[str], port: int) -> None:
-        """POSTs come from the page at one of ``hosts`` (the server's Host allow-list)."""
+    def allow(self, hosts: frozenset[str], port: int) -> None:
+        """Answer to ``hosts``; POSTs come from the page at one of them."""
+        self.hosts = hosts
         suffix = f":{port}"
         names = {h.removesuffix(suffix) for h in hosts if h.endswith(suffix)}
         self.origins = frozenset({f"http://{n}{suffix}" for n in names}
                                  | ({f"http://{n}" for n in names} if port == 80 else set()))
 
-    def wsgi(self, server: Callable[[], LocalServer]) -> Callable[..., Iterable[bytes]]:
+    def wsgi(self) -> Callable[..., Iterable[bytes]]:
         """This app as a WSGI application with :mod:`kg.httpd`'s rules."""
-        return wsgi_app(self.handle, allowed=lambda: server().allowed, on_error=_refusal,
+        return wsgi_app(self.handle, allowed=lambda: self.hosts, on_error=_refusal,
                         errors=_json_error, headers=HEADERS)
 
     def handle(self, request: Request) -> Answer:
@@ -169,16 +174,14 @@ def _static(name: str) -> bytes:
 
 def make_server(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001) -> LocalServer:
     """A bound (not yet serving) server for ``app``; port 0 picks a free port."""
-    server = LocalServer(app.wsgi(lambda: server), host, port, SETTINGS)
-    app.allow(server.allowed or (), server.server_address[1])
+    server = LocalServer(app.wsgi(), host, port, SETTINGS)
+    app.allow(server.allowed or frozenset(), server.server_address[1])
     return server
 
 
 @contextlib.contextmanager
 def running(app: ReviewApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve in a background thread; yields the base URL (tests)."""
-    from kg.httpd import running as serving
-
     with serving(make_server(app, host, port)) as server:
         yield server.url
 
