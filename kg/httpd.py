@@ -1,4 +1,4 @@
-"""HTTP plumbing for kg's local web servers (``kg serve``; meant for ``kg review`` too): waitress
+"""HTTP plumbing for kg's local web servers (``kg serve``, ``kg review``): waitress
 (pure Python, maintained, WSGI) with our rules on top.
 
 Why waitress: the stdlib ``http.server`` parses leniently (two conflicting ``Content-Length``
@@ -16,17 +16,21 @@ What this module adds, for every server of the project:
 - our one-line error format for every status, including the errors waitress answers itself
   (bad request line, header too large, body too large...): ``"<code> <phrase>: <reason>\\n"``,
   ``text/plain``, never HTML, a traceback or a file path (:func:`error_body`);
-- an exact ``Host`` allow-list while bound to loopback (DNS rebinding: a page of
-  ``127.0.0.1.attacker.example`` must not read the graph): :func:`allowed_hosts`;
+- an exact ``Host`` allow-list answering 421 while bound to loopback (DNS rebinding: a page of
+  ``127.0.0.1.attacker.example`` must not read the graph), and off loopback too with
+  ``HTTPSettings(exact_host=True)``: :func:`allowed_hosts`;
 - :class:`Request` / :class:`Answer` / :class:`HTTPError` and :func:`wsgi_app`, which turns a
-  ``handle(request) -> Answer`` function into a WSGI application with those rules;
-- :class:`LocalServer` and :func:`running`: bind, serve (foreground or a background thread),
-  stop cleanly.
+  ``handle(request) -> Answer`` function into a WSGI application with those rules (a JSON API
+  may answer its own errors as JSON: ``wsgi_app(errors=...)``, :func:`json_answer`; a page may
+  add headers to every answer, e.g. its content security policy: ``wsgi_app(headers=...)``);
+- :class:`LocalServer` and :func:`running`: bind (a failure is one line, exit 2), serve
+  (foreground or a background thread), stop cleanly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sys
 import threading
@@ -44,9 +48,11 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
-from kg.errors import KGError
+from kg.errors import InputError, KGError
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+#: addresses that listen on every interface (no one name to check ``Host`` against)
+WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]", "*")
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer"}
 _PATHLIKE = re.compile(r"(?<![\w:/.])/(?:[\w.~-]+/)+[\w.~-]*")
@@ -72,6 +78,9 @@ class HTTPSettings:
     max_header_bytes: int = 16_384
     max_body: int = 1_000_000
     ident: str = "diplo-kg"
+    #: check ``Host`` off loopback too (the bound address is then the one name answered, and a
+    #: wildcard address is refused); else any ``Host`` is answered off loopback
+    exact_host: bool = False
 
     def __post_init__(self) -> None:
         if min(self.threads, self.backlog, self.connection_limit, self.idle_timeout,
@@ -80,13 +89,16 @@ class HTTPSettings:
 
 
 class HTTPError(Exception):
-    """An error answer: status and a one-line reason for the client."""
+    """An error answer: status, a one-line reason for the client, extra headers, and ``detail``:
+    more fields for an API that answers its errors as JSON (see ``wsgi_app(errors=...)``)."""
 
-    def __init__(self, status: int, reason: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, status: int, reason: str, headers: Mapping[str, str] | None = None,
+                 detail: Mapping[str, Any] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.headers = dict(headers or {})
+        self.detail = dict(detail or {})
 
 
 @dataclass(frozen=True)
@@ -124,16 +136,25 @@ def error_answer(error: HTTPError) -> Answer:
                   error.status, dict(error.headers))
 
 
+def json_answer(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Answer:
+    """``data`` as a UTF-8 JSON answer."""
+    return Answer(json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                  "application/json; charset=utf-8", status, dict(headers or {}))
+
+
 # ---------------------------------------------------------------------------- Host allow-list
 
 
-def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
-    """The exact ``Host`` values a server bound to ``host:port`` accepts, or None (any) when it
-    is not bound to loopback (then it is reachable under names we cannot know)."""
+def allowed_hosts(host: str, port: int, exact: bool = False) -> frozenset[str] | None:
+    """The exact ``Host`` values a server bound to ``host:port`` accepts: the loopback names
+    when bound to loopback; off loopback the bound address alone when ``exact``, else None
+    (any: the server is reachable under names we cannot know)."""
     bound = host.strip("[]")
-    if not (bound in ("localhost", "::1") or bound.startswith("127.")):
+    names = {f"[{bound}]" if ":" in bound else bound}
+    if bound in ("localhost", "::1") or bound.startswith("127."):
+        names |= set(LOOPBACK_NAMES)
+    elif not exact:
         return None
-    names = set(LOOPBACK_NAMES) | {f"[{bound}]" if ":" in bound else bound}
     return frozenset(names | {f"{name}:{port}" for name in names})
 
 
@@ -208,33 +229,51 @@ def parse_form(data: bytes, what: str = "form body", *, strict: bool = True
 
 def wsgi_app(handle: Callable[[Request], Answer], *, allowed: Callable[[], frozenset[str] | None],
              on_error: Callable[[Exception], HTTPError | None] = lambda exc: None,
-             log: Callable[[str], None] | None = None) -> Callable[..., Iterable[bytes]]:
+             log: Callable[[str], None] | None = None,
+             errors: Callable[[HTTPError], Answer] = error_answer,
+             headers: Mapping[str, str] | None = None) -> Callable[..., Iterable[bytes]]:
     """A WSGI application around ``handle``: Host check, our error format for every failure
     (``on_error`` maps the caller's own exceptions to an HTTPError; anything else is a bare 500
-    with the traceback on the server's stderr), HEAD without a body, security headers."""
+    with the traceback on the server's stderr), HEAD without a body, security headers.
+
+    ``errors`` answers the errors of ``handle`` (an API's JSON, say); a refused ``Host`` or an
+    unreadable request line is answered before any route, in our one line of text, as are the
+    errors waitress answers itself. ``headers`` go on every answer (a route's own win)."""
+    every = {**SECURITY_HEADERS, **(headers or {})}
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             check_host(environ.get("HTTP_HOST"), allowed())
-            answer = handle(Request.from_environ(environ))
+            request = Request.from_environ(environ)
         except HTTPError as error:
             answer = error_answer(error)
-        except Exception as exc:  # never a traceback to the client
-            mapped = on_error(exc)
-            if mapped is None:
-                traceback.print_exc(file=sys.stderr)
-                mapped = HTTPError(500, "internal error")
-            answer = error_answer(mapped)
-        headers = {"Content-Type": answer.media, "Content-Length": str(len(answer.body)),
-                   **SECURITY_HEADERS, **answer.headers}
+        else:
+            answer = _answer(handle, request, on_error, errors)
+        sent = {"Content-Type": answer.media, "Content-Length": str(len(answer.body)),
+                **every, **answer.headers}
         if log is not None:
             log(f"{environ.get('REMOTE_ADDR', '-')} \"{method} {environ.get('PATH_INFO', '')}\" "
                 f"{answer.status} {len(answer.body)}")
-        start_response(f"{answer.status} {phrase(answer.status)}", list(headers.items()))
+        start_response(f"{answer.status} {phrase(answer.status)}", list(sent.items()))
         return [] if method == "HEAD" else [answer.body]
 
     return app
+
+
+def _answer(handle: Callable[[Request], Answer], request: Request,
+            on_error: Callable[[Exception], HTTPError | None],
+            errors: Callable[[HTTPError], Answer]) -> Answer:
+    try:
+        return handle(request)
+    except HTTPError as error:
+        return errors(error)
+    except Exception as exc:  # never a traceback to the client
+        mapped = on_error(exc)
+        if mapped is None:
+            traceback.print_exc(file=sys.stderr)
+            mapped = HTTPError(500, "internal error")
+        return errors(mapped)
 
 
 # ---------------------------------------------------------------------------- waitress
@@ -288,6 +327,11 @@ class LocalServer:
     def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int,
                  settings: HTTPSettings) -> None:
         self.settings = settings
+        if settings.exact_host and host.strip() in WILDCARD_HOSTS:
+            raise InputError(f"--host {host or '(empty)'} listens on every address, so no exact "
+                             "Host allow-list is possible: give the one address to serve on")
+        self._map: dict[int, Any] = {}
+        self._dispatcher = ThreadedTaskDispatcher()
         try:
             adjustments = Adjustments(
                 host=host, port=port, threads=settings.threads, backlog=settings.backlog,
@@ -296,19 +340,20 @@ class LocalServer:
                 max_request_header_size=settings.max_header_bytes,
                 max_request_body_size=settings.max_body, ident=settings.ident,
                 expose_tracebacks=False, log_socket_errors=False, asyncore_loop_timeout=1)
-            self._map: dict[int, Any] = {}
-            self._dispatcher = ThreadedTaskDispatcher()
-            self._dispatcher.set_thread_count(settings.threads)
             self._server = _Server(app, map=self._map, dispatcher=self._dispatcher,
                                    adj=adjustments, sockinfo=adjustments.listen[0])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # port in use, address not ours, unknown name
+            with contextlib.suppress(OSError):  # the half-made socket and waitress's trigger
+                wasyncore.close_all(self._map)
             detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-            raise KGError(f"cannot listen on {host}:{port} ({detail})") from None
+            raise InputError(f"cannot listen on {host}:{port} ({detail})") from None
+        self._dispatcher.set_thread_count(settings.threads)  # once bound: no threads to leak
         self._server.request_timeout = settings.request_timeout
         self._stopped = threading.Event()
         bound_host, bound_port = self._server.getsockname()[:2]
         self.server_address = (str(bound_host), int(bound_port))
-        self.allowed = allowed_hosts(self.server_address[0], self.server_address[1])
+        self.allowed = allowed_hosts(self.server_address[0], self.server_address[1],
+                                     settings.exact_host)
 
     @property
     def url(self) -> str:
@@ -348,6 +393,6 @@ def running(server: LocalServer) -> Iterator[LocalServer]:
         thread.join(10)
 
 
-__all__ = ["LOOPBACK_NAMES", "Answer", "HTTPError", "HTTPSettings", "LocalServer", "Request",
-           "allowed_hosts", "check_host", "clean_reason", "error_answer", "error_body",
-           "parse_form", "running", "wsgi_app"]
+__all__ = ["LOOPBACK_NAMES", "WILDCARD_HOSTS", "Answer", "HTTPError", "HTTPSettings",
+           "LocalServer", "Request", "allowed_hosts", "check_host", "clean_reason", "error_answer",
+           "error_body", "json_answer", "parse_form", "running", "wsgi_app"]

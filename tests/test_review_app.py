@@ -129,15 +129,56 @@ def test_no_path_reaches_a_file_outside_the_drafts(server: tuple[ReviewApp, str]
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
                                   "127.0.0.2", ""])
 def test_an_unexpected_host_is_refused(server: tuple[ReviewApp, str], host: str) -> None:
-    status, _headers, body = request(server[1], "GET", f"/api/article/{DRAFT_ID}",
-                                     headers={"Host": host})
-    assert status == 400
+    """421 in one line of text, as kg serve answers it (one Host check, in kg.httpd)."""
+    status, headers, body = request(server[1], "GET", f"/api/article/{DRAFT_ID}",
+                                    headers={"Host": host})
+    assert status == 421
+    assert headers["content-type"].startswith("text/plain")
+    assert body.decode().startswith("421 Misdirected Request: ")
     assert DRAFT_TEXT[:20] not in body.decode()
 
 
 def test_localhost_by_name_is_answered(server: tuple[ReviewApp, str]) -> None:
     port = urllib.parse.urlsplit(server[1]).port
     assert request(server[1], "GET", "/api/drafts", headers={"Host": f"localhost:{port}"})[0] == 200
+
+
+def test_the_page_at_localhost_by_name_may_save(server: tuple[ReviewApp, str],
+                                               draft: Path) -> None:
+    port = urllib.parse.urlsplit(server[1]).port
+    article = loaded(server)
+    claim(article, "minister-arrived")["review"] = "reviewed"
+    status, answer = save(server, article, Host=f"localhost:{port}",
+                          Origin=f"http://localhost:{port}", **{"Sec-Fetch-Site": "same-origin"})
+    assert status == 200, answer
+    assert load_yaml(draft / "annotation.yaml")["claims"][0]["review"] == "reviewed"
+
+
+def test_off_loopback_only_the_bound_address_is_answered() -> None:
+    """kg review checks Host off loopback too (kg serve answers any name there)."""
+    from kg.httpd import allowed_hosts
+
+    assert allowed_hosts("192.0.2.7", 8001, exact=True) == {"192.0.2.7", "192.0.2.7:8001"}
+    assert allowed_hosts("192.0.2.7", 8001) is None
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /api/drafts HTTP/1.1\r\nHost: {host}\r\nContent-Length: abc\r\n\r\n",
+    b"GET /api/drafts HTTP/1.1\r\nHost: {host}\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
+    b"POST /api/article/x/save HTTP/1.1\r\nHost: {host}\r\nContent-Length: 3000000\r\n\r\n",
+])
+def test_requests_waitress_refuses_are_one_line_of_text_as_for_kg_serve(
+        server: tuple[ReviewApp, str], raw: bytes) -> None:
+    import socket
+
+    split = urllib.parse.urlsplit(server[1])
+    with socket.create_connection((split.hostname, split.port), timeout=30) as sock:
+        sock.sendall(raw.replace(b"{host}", split.netloc.encode()))
+        head, _, body = sock.recv(65536).partition(b"\r\n\r\n")
+    status = int(head.split()[1])
+    assert status in (400, 413, 431), head
+    assert b"content-type: text/plain" in head.lower()
+    assert body.decode().startswith(f"{status} ") and body.decode().count("\n") == 1, body
 
 
 @pytest.mark.parametrize(("headers", "status"), [

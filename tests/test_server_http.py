@@ -309,3 +309,15 @@ def test_bad_serve_options_are_exit_2_with_one_line(
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and option in err, err
+
+
+def test_a_port_in_use_is_exit_2_with_one_line(server: SparqlServer,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression (issue 18): ``kg serve`` on a port already taken exited 3 (internal error)."""
+    from kg.cli import main
+
+    port = server.server_address[1]
+    assert main(["serve", "--graph", str(GRAPH_FILE), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err

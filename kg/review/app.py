@@ -11,11 +11,15 @@ Routes (everything else is 404; an article id is a key of the session, never a p
 - ``POST /api/article/<id>/save``: ``{"hash", "annotation", "reviewer"}`` -> saved article,
   or 400 (with the field), 409 (changed on disk) or 422 (the file on disk is unreadable).
 
-Guards: the ``Host`` header must be one of the exact names the server answers to (DNS
-rebinding: 400); a POST must be JSON (415), carry the session token in ``X-Review-Token``
-(403), and, when the browser sends an ``Origin`` or ``Sec-Fetch-Site``, come from this very
-origin (403); bodies over 2 MB get 413. Every answer has a strict content security policy,
-``nosniff`` and ``no-store``; the page writes all text with ``textContent``.
+Guards: the HTTP plumbing is :mod:`kg.httpd`'s, as for ``kg serve``: the ``Host`` header must
+be one of the exact names the server answers to (DNS rebinding: 421, checked off loopback too,
+so a wildcard ``--host`` is refused), bodies over 2 MB get 413, waitress's own errors and a
+refused ``Host`` are one line of text, a port in use is one line and exit 2. Here: a POST must
+be JSON (415), carry the session token in ``X-Review-Token`` (403), and, when the browser sends
+an ``Origin`` or ``Sec-Fetch-Site``, come from this very origin (403); every other refusal of
+the routes is JSON ``{"error": ..., "field": ...}`` for the page. Every answer has a strict
+content security policy, ``nosniff`` and ``no-store``; the page writes all text with
+``textContent``.
 """
 
 from __future__ import annotations
@@ -27,127 +31,112 @@ import os
 import re
 import secrets
 import sys
-import threading
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from kg.errors import InputError
+from kg.httpd import (
+    LOOPBACK_NAMES,
+    Answer,
+    HTTPError,
+    HTTPSettings,
+    LocalServer,
+    Request,
+    json_answer,
+    wsgi_app,
+)
+from kg.httpd import running as serving
 from kg.review.session import ReviewRefusal, ReviewSession
 
 STATIC_FILES = {"review.js": "text/javascript; charset=utf-8",
                 "review.css": "text/css; charset=utf-8"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"}
 MAX_BODY = 2_000_000
-LOOPBACK = ("127.0.0.1", "localhost")
-WILDCARDS = ("", "0.0.0.0", "::", "[::]", "*")
+#: one reviewer's browser: few threads, roomy headers, 2 MB bodies, Host checked everywhere
+SETTINGS = HTTPSettings(threads=4, connection_limit=32, idle_timeout=30,
+                        max_header_bytes=65_536, max_body=MAX_BODY, ident="kg-review",
+                        exact_host=True)
 _ARTICLE = re.compile(r"^/api/article/([^/]+)(?:/(anchor|save))?$")
-_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
-            415: "Unsupported Media Type", 422: "Unprocessable Content",
-            500: "Internal Server Error"}
-
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 @dataclass
 class ReviewApp:
-    """The WSGI application over one :class:`ReviewSession`."""
+    """The routes over one :class:`ReviewSession` (``handle(request) -> Answer``)."""
 
     session: ReviewSession
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    #: exact ``Host`` values answered (set by :func:`make_server` once the port is known)
+    #: exact ``Host`` values answered, the server's allow-list (set by :func:`make_server` once
+    #: the port is known; none before)
     hosts: frozenset[str] = frozenset()
     #: exact origins a POST may come from
     origins: frozenset[str] = frozenset()
 
-    def allow(self, host: str, port: int) -> None:
-        names = {host, *LOOPBACK} if host in LOOPBACK else {host}
-        self.hosts = frozenset(f"{n}:{port}" for n in names)
-        self.origins = frozenset(f"http://{h}" for h in self.hosts)
+    def allow(self, hosts: frozenset[str], port: int) -> None:
+        """Answer to ``hosts``; POSTs come from the page at one of them."""
+        self.hosts = hosts
+        suffix = f":{port}"
+        names = {h.removesuffix(suffix) for h in hosts if h.endswith(suffix)}
+        self.origins = frozenset({f"http://{n}{suffix}" for n in names}
+                                 | ({f"http://{n}" for n in names} if port == 80 else set()))
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            status, headers, body = self._route(environ)
-        except ReviewRefusal as exc:
-            status, headers, body = exc.status, *_json(exc.as_json())
-        except Exception as exc:  # last resort: one line here and on the page (KG_DEBUG=1: all)
-            if os.environ.get("KG_DEBUG"):
-                traceback.print_exc(file=sys.stderr)
-            else:
-                print(f"kg review: internal error: {type(exc).__name__}: {exc}".splitlines()[0],
-                      file=sys.stderr, flush=True)
-            status, headers, body = 500, *_json({"error": "internal error (see the terminal)",
-                                                 "field": None})
-        headers = [*headers, ("Content-Length", str(len(body))),
-                   ("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
-                   ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
-                   ("Cache-Control", "no-store")]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+    def wsgi(self) -> Callable[..., Iterable[bytes]]:
+        """This app as a WSGI application with :mod:`kg.httpd`'s rules."""
+        return wsgi_app(self.handle, allowed=lambda: self.hosts, on_error=_refusal,
+                        errors=_json_error, headers=HEADERS)
 
-    def _route(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-        if environ.get("HTTP_HOST", "").lower() not in self.hosts:
-            raise ReviewRefusal(400, "unexpected Host header (this server answers only to "
-                                     "its own local address)")
-        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+    def handle(self, request: Request) -> Answer:
+        method, path = request.method, request.path
         match = _ARTICLE.match(path)
         if method == "POST":
             if not match or not match.group(2):
-                raise ReviewRefusal(405 if match or path in ("/", "/api/drafts") else 404,
-                                    "nothing to post here")
-            body = self._post_body(environ)
+                raise HTTPError(405 if match or path in ("/", "/api/drafts") else 404,
+                                "nothing to post here")
+            body = self._post_body(request)
             if match.group(2) == "anchor":
-                return 200, *_json(self.session.anchor(match.group(1), body.get("quote")))
-            return 200, *_json(self.session.save(match.group(1), body.get("hash"),
+                return json_answer(self.session.anchor(match.group(1), body.get("quote")))
+            return json_answer(self.session.save(match.group(1), body.get("hash"),
                                                  body.get("annotation"), body.get("reviewer")))
         if method not in ("GET", "HEAD"):
-            raise ReviewRefusal(405, "method not allowed")
+            raise HTTPError(405, "method not allowed")
         if path == "/favicon.ico":
-            return 204, [], b""
+            return Answer(b"", "image/x-icon", 204)
         if path == "/":
-            return 200, [("Content-Type", "text/html; charset=utf-8")], self._page()
+            return Answer(self._page(), "text/html; charset=utf-8")
         if path.startswith("/static/"):
             name = path[len("/static/"):]
             if name not in STATIC_FILES:
-                raise ReviewRefusal(404, "no such file")
-            return 200, [("Content-Type", STATIC_FILES[name])], _static(name)
+                raise HTTPError(404, "no such file")
+            return Answer(_static(name), STATIC_FILES[name])
         if path == "/api/drafts":
-            return 200, *_json({"drafts": self.session.summaries()})
+            return json_answer({"drafts": self.session.summaries()})
         if path == "/api/vocabulary":
-            return 200, *_json(self.session.vocabulary.as_json())
+            return json_answer(self.session.vocabulary.as_json())
         if match and not match.group(2):
-            return 200, *_json(self.session.article(match.group(1)))
-        raise ReviewRefusal(404, "no such page")
+            return json_answer(self.session.article(match.group(1)))
+        raise HTTPError(404, "no such page")
 
-    def _post_body(self, environ: dict[str, Any]) -> dict[str, Any]:
-        origin = environ.get("HTTP_ORIGIN")
+    def _post_body(self, request: Request) -> dict[str, Any]:
+        origin = request.headers.get("origin")
         if origin is not None and origin not in self.origins:
-            raise ReviewRefusal(403, "cross-origin request refused")
-        if environ.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
-            raise ReviewRefusal(403, "cross-site request refused")
-        media = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            raise HTTPError(403, "cross-origin request refused")
+        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+            raise HTTPError(403, "cross-site request refused")
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            raise ReviewRefusal(415, "send JSON (Content-Type: application/json)")
-        given = environ.get("HTTP_X_REVIEW_TOKEN", "")
+            raise HTTPError(415, "send JSON (Content-Type: application/json)")
+        given = request.headers.get("x-review-token", "")
         if not hmac.compare_digest(given.encode(), self.token.encode()):
-            raise ReviewRefusal(403, "missing or wrong session token (reload the page)")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise ReviewRefusal(400, "invalid Content-Length") from None
-        if length > MAX_BODY:
-            raise ReviewRefusal(413, f"request body larger than {MAX_BODY} bytes")
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+            raise HTTPError(403, "missing or wrong session token (reload the page)")
+        raw = request.body(MAX_BODY)
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise ReviewRefusal(400, "the request body is not valid JSON") from None
+            raise HTTPError(400, "the request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise ReviewRefusal(400, "the request body must be a JSON object")
+            raise HTTPError(400, "the request body must be a JSON object")
         return body
 
     def _page(self) -> bytes:
@@ -155,9 +144,25 @@ class ReviewApp:
         return html.replace("{{TOKEN}}", self.token).encode("utf-8")  # token: URL-safe base64
 
 
-def _json(data: Any) -> tuple[list[tuple[str, str]], bytes]:
-    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return [("Content-Type", "application/json; charset=utf-8")], body
+def _refusal(exc: Exception) -> HTTPError:
+    """A session's refusal as it is; anything else one line here and on the page (KG_DEBUG=1:
+    the traceback here)."""
+    if isinstance(exc, ReviewRefusal):
+        return HTTPError(exc.status, exc.message, detail={"field": exc.field})
+    if os.environ.get("KG_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        print(f"kg review: internal error: {type(exc).__name__}: {exc}".splitlines()[0],
+              file=sys.stderr, flush=True)
+    return HTTPError(500, "internal error (see the terminal)")
+
+
+def _json_error(error: HTTPError) -> Answer:
+    """The page's error shape: ``{"error": sentence, "field": where or null}``."""
+    return json_answer({"error": " ".join(error.reason.split()),
+                        "field": error.detail.get("field")}, error.status, error.headers)
 
 
 def _static(name: str) -> bytes:
@@ -167,44 +172,18 @@ def _static(name: str) -> bytes:
 # ---------------------------------------------------------------------------- serving
 
 
-def make_server(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001) -> Any:
-    """A waitress server for ``app`` (bound, not yet running), with strict limits."""
-    from waitress.server import create_server
-
-    if host in WILDCARDS:
-        raise InputError(f"--host {host or '(empty)'} listens on every address, so no exact Host "
-                         "allow-list is possible: give the one address to serve on")
-    try:
-        server = create_server(
-            app, host=host, port=port, threads=4, connection_limit=32, channel_timeout=30,
-            cleanup_interval=10, max_request_header_size=65_536, max_request_body_size=MAX_BODY,
-            inbuf_overflow=MAX_BODY, expose_tracebacks=False, ident="kg-review",
-            clear_untrusted_proxy_headers=True)
-    except OSError as exc:  # port taken, address not ours, name that does not resolve
-        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-    app.allow(host, int(server.effective_port))
+def make_server(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001) -> LocalServer:
+    """A bound (not yet serving) server for ``app``; port 0 picks a free port."""
+    server = LocalServer(app.wsgi(), host, port, SETTINGS)
+    app.allow(server.allowed or frozenset(), server.server_address[1])
     return server
-
-
-def stop(server: Any) -> None:
-    """Close a server running in another thread (from any thread)."""
-    from waitress import wasyncore
-
-    server.task_dispatcher.shutdown()
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
 
 
 @contextlib.contextmanager
 def running(app: ReviewApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve in a background thread; yields the base URL (tests)."""
-    server = make_server(app, host, port)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.effective_port}/"
-    finally:
-        stop(server)
-        thread.join(5)
+    with serving(make_server(app, host, port)) as server:
+        yield server.url
 
 
 def serve(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001,
@@ -212,17 +191,17 @@ def serve(app: ReviewApp, host: str = "127.0.0.1", port: int = 8001,
     """Serve until interrupted (Ctrl-C)."""
     server = make_server(app, host, port)
     if announce:
-        announce(f"reviewing {len(app.session.drafts)} draft article(s) at "
-                 f"http://{host}:{server.effective_port}/ ; Ctrl-C stops")
-        if host not in LOOPBACK:
+        announce(f"reviewing {len(app.session.drafts)} draft article(s) at {server.url} ; "
+                 "Ctrl-C stops")
+        if not (server.allowed or frozenset()) & set(LOOPBACK_NAMES):
             announce(f"warning: listening on {host}, not loopback: anyone who can reach this "
                      "address can read the drafts (and needs the page's token to change them)")
     try:
-        server.run()
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        server.server_close()
 
 
-__all__ = ["ReviewApp", "make_server", "running", "serve", "stop"]
+__all__ = ["ReviewApp", "make_server", "running", "serve"]
