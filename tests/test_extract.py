@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import kg.extract
+import kg.extract.nlp
 from kg.build import build_graph
 from kg.cli import main
 from kg.errors import InputError
@@ -181,7 +182,7 @@ def test_cli_writes_a_draft_folder_and_refuses_to_overwrite(
 def test_missing_extra_says_how_to_install_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "spacy", None)  # import spacy -> ImportError
-    monkeypatch.setattr(kg.extract, "_base_pipeline", kg.extract._base_pipeline.__wrapped__)
+    monkeypatch.setattr(kg.extract.nlp, "_base_pipeline", kg.extract.nlp._base_pipeline.__wrapped__)
     with pytest.raises(InputError, match="optional 'extract' extra"):
         kg.extract.pipeline("fr", load_knowledge(DATA))
     article = tmp_path / "a.txt"

@@ -1,7 +1,7 @@
 """Lexicons of ``kg extract``: event triggers, hedge cues, attribution, goods (French, English).
 
 Plain data: regular expressions (matched case-insensitively on the sentence text) with what a
-match means. Compiled by :mod:`kg.extract` when it runs, never at import.
+match means. Compiled by the stages of :mod:`kg.extract` when it runs, never at import.
 """
 
 from __future__ import annotations

@@ -1,0 +1,143 @@
+"""Mentions: the actors and places of the text, reconciled with what data/ knows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kg.extract import lexicon as lex
+from kg.extract.context import ArticleState
+from kg.extract.model import LANGS, PLACE_PREP, Mention, kind_of, slug
+
+
+def find_mentions(ctx: ArticleState) -> list[Mention]:
+    doc = ctx.nlp(ctx.text)
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    place_of = {f: i for i, e in ctx.knowledge.entities.items() if e.type == "Place"
+                for lang in LANGS for f in e.forms[lang]}
+    for ent in doc.ents:
+        begin, end = ent.start_char, ent.end_char
+        ident = ent.ent_id_
+        if ident and ident in ctx.knowledge.entities:
+            alt = place_of.get(ent.text) or place_of.get(ent.text.replace("’", "'"))
+            if alt and alt != ident and PLACE_PREP.search(ctx.text[max(0, begin - 12):begin]):
+                ident = alt
+            entity = ctx.knowledge.entities[ident]
+            found.append(Mention(begin, end, ent.text, ident, kind_of(entity.type)))
+            taken.append((begin, end))
+        elif ent.label_ in ("PER", "ORG", "LOC"):
+            mention = new_entity(ctx, ent.text, ent.label_, begin)
+            if mention:
+                found.append(mention)
+                taken.append((begin, end))
+    if ctx.lang == "en":
+        found += english_names(ctx, doc, taken)
+    return sorted(found, key=lambda m: m.begin)
+
+
+def english_names(ctx: ArticleState, doc: Any, taken: list[tuple[int, int]]) -> list[Mention]:
+    from spacy.matcher import Matcher
+    from spacy.util import filter_spans
+
+    matcher = Matcher(doc.vocab)
+    titles = list(lex.ENGLISH_TITLE_WORDS)
+    matcher.add("PER", [[{"LOWER": {"IN": titles}}, {"IS_TITLE": True, "OP": "+"}]])
+    matcher.add("ORG", [[{"IS_TITLE": True, "OP": "+"}, {"ORTH": {"IN": list(lex.ORG_HEADS)}}]])
+    spans = []
+    for match_id, start, end in matcher(doc):
+        label = doc.vocab.strings[match_id]
+        span = doc[start + 1:end] if label == "PER" else doc[start:end]
+        while label == "ORG" and len(span) > 1 and span[0].lower_ in ("the", "a"):
+            span = span[1:]
+        spans.append(span.char_span(0, len(span.text), label=label) or span)
+    out = []
+    for span in filter_spans(spans):
+        b, e = span.start_char, span.end_char
+        if any(b < te and tb < e for tb, te in taken) or (len(span) < 2 and span.label_ == "PER"):
+            continue
+        label = "PER" if span.label_ == "PER" or title_before(ctx, b) else span.label_
+        mention = new_entity(ctx, span.text, label, b)
+        if mention:
+            out.append(mention)
+    return out
+
+
+def title_before(ctx: ArticleState, begin: int) -> str | None:
+    window = ctx.text[max(0, begin - 40):begin]
+    for type_name, pattern in lex.PERSON_TITLES[ctx.lang]:
+        if re.search(rf"(?:{pattern})\s*(?:[\w’'-]+,?\s+){{0,5}}$", window, re.I):
+            return type_name
+    return None
+
+
+def new_entity(ctx: ArticleState, text: str, label: str, begin: int) -> Mention | None:
+    text = text.strip(" ’'\"“”")
+    if len(text) < 3 or not text[:1].isupper():
+        return None
+    if label == "PER":
+        type_name = title_before(ctx, begin) or "Person"
+    elif label == "ORG":
+        low = text.lower()
+        type_name = ("StateMedia" if re.search(r"agence|agency|news|médias|media", low)
+                     else "GovernmentBody" if re.search(
+                         r"minist|service|gouvernement|government|council|conseil|office", low)
+                     else "Organization")
+    else:
+        type_name = "Place"
+    ident = slug(text)
+    if ident in ctx.knowledge.entities:  # same name, known under this id
+        entity = ctx.knowledge.entities[ident]
+        return Mention(begin, begin + len(text), text, ident, kind_of(entity.type))
+    if ident not in ctx.defined_entities:
+        if ident in ctx.used_ids:
+            return None
+        ctx.defined_entities.add(ident)
+        ctx.used_ids.add(ident)
+        entry: dict[str, Any] = {"id": ident, "type": type_name,
+                                 "label": {"fr": text, "en": text},
+                                 "_review": "new actor found by NER: check type and labels"}
+        if type_name == "GovernmentBody" and re.search(r"intelligence|renseignement", text, re.I):
+            entry["sourceType"] = "foreign-government"
+            ctx.source_types[ident] = "foreign-government"
+        ctx.draft.entities.append(entry)
+    return Mention(begin, begin + len(text), text, ident, kind_of(type_name))
+
+
+def speaker_entity(ctx: ArticleState, words: str, begin: int) -> str | None:
+    """A source named by a noun phrase the gazetteer does not know ("les services de
+    renseignement sud-coréens"): a new government body or organisation of the draft."""
+    phrase = re.sub(r"^(?:the|les|le|la|l’|l')\s*", "", words.strip(), flags=re.I)
+    if not phrase or len(phrase.split()) > 8 or not re.search(
+            r"services?|renseignement|intelligence|minist|gouvernement|government|officials|"
+            r"responsables|diplomates|diplomats|sources?", phrase, re.I):
+        return None
+    states = ctx.demonym_states(phrase)
+    ident = slug(phrase)[:60].strip("-")
+    if ident not in ctx.defined_entities:
+        if ident in ctx.used_ids:
+            return None
+        ctx.defined_entities.add(ident)
+        ctx.used_ids.add(ident)
+        entry: dict[str, Any] = {"id": ident, "type": "GovernmentBody",
+                                 "label": {"fr": phrase, "en": phrase},
+                                 "_review": "source named by the text: check type and labels"}
+        if states:
+            entry["represents"] = states[0]
+        if re.search(r"renseignement|intelligence", phrase, re.I):
+            entry["sourceType"] = "foreign-government"
+            ctx.source_types[ident] = "foreign-government"
+        ctx.draft.entities.append(entry)
+        if states:
+            ctx.state_of[ident] = states[0]
+    return ident
+
+
+def use_entity(ctx: ArticleState, ident: str) -> None:
+    """A gazetteer entity that data/ does not define yet: the draft defines it."""
+    entity = ctx.knowledge.entities.get(ident)
+    if entity is None or entity.defined or ident in ctx.defined_entities:
+        return
+    ctx.defined_entities.add(ident)
+    ctx.draft.entities.append({**entity.definition,
+                                "_review": "defined from data/gazetteer.yaml"})

@@ -1,0 +1,148 @@
+"""The reading loop: each sentence cut into clauses, each clause a claim about its things."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kg.errors import InputError
+from kg.extract import lexicon as lex
+from kg.extract.attribution import find_attribution
+from kg.extract.context import ArticleState
+from kg.extract.events import things_for, triggers
+from kg.extract.knowledge import Knowledge
+from kg.extract.mentions import find_mentions
+from kg.extract.modality import cues, modality
+from kg.extract.model import LANGS, Draft, DraftClaim, Mention, slug
+from kg.extract.nlp import pipeline
+from kg.extract.things import add_thing
+from kg.text import Span, find_quote
+
+
+def run(ctx: ArticleState) -> Draft:
+    ctx.draft.mentions = find_mentions(ctx)
+    for index, sentence in enumerate(ctx.sentences):
+        read_sentence(ctx, index, sentence)
+    return ctx.draft
+
+
+def clause_spans(ctx: ArticleState, sentence: Span) -> list[tuple[int, int]]:
+    text = ctx.text[sentence.begin:sentence.end]
+    cuts = [0]
+    for match in re.finditer(r",\s+|;\s+|\s+(?=(?:mais|car|but|while|tandis que)\b)", text):
+        cuts += [match.start(), match.end()]
+    cuts.append(len(text))
+    out = []
+    for b, e in zip(cuts[::2], cuts[1::2], strict=False):
+        while e > b and text[e - 1] in ".!?…;: ":
+            e -= 1
+        if e > b:
+            out.append((sentence.begin + b, sentence.begin + e))
+    return out
+
+
+def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
+    text = ctx.text[sentence.begin:sentence.end]
+    previous = (ctx.text[ctx.sentences[index - 1].begin:ctx.sentences[index - 1].end]
+                if index else "")
+    segments = clause_spans(ctx, sentence)
+    info = []
+    for b, e in segments:
+        seg_text = ctx.text[b:e]
+        is_attr = bool(ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(seg_text)
+                       or ctx.rx(r"\b(?:said|says|reported)$").search(seg_text))
+        info.append({"span": (b, e), "triggers": triggers(ctx, b, e), "cues": cues(ctx, b, e),
+                     "attr": is_attr})
+    if any(k == "EXCHANGE" for item in info for _b, _e, k in item["triggers"]):
+        info = [{"span": (info[0]["span"][0], info[-1]["span"][1]),
+                 "triggers": sorted(t for item in info for t in item["triggers"]),
+                 "cues": [c for item in info for c in item["cues"]], "attr": False}]
+    # merge segments with nothing of their own into a neighbour
+    merged: list[dict[str, Any]] = []
+    pending: tuple[int, int] | None = None
+    for item in info:
+        if pending:
+            item["span"] = (pending[0], item["span"][1])
+            pending = None
+        empty = not item["triggers"] and not item["cues"] and not item["attr"]
+        if empty and merged and not merged[-1]["attr"]:
+            merged[-1]["span"] = (merged[-1]["span"][0], item["span"][1])
+        elif empty and item is not info[-1]:
+            pending = item["span"]
+        else:
+            merged.append(item)
+    if pending and merged:
+        merged[-1]["span"] = (merged[-1]["span"][0], pending[1])
+    if not merged:
+        merged = [{"span": (sentence.begin, sentence.end), "triggers": [], "cues": [],
+                   "attr": False}]
+    # sentence-level attribution: "selon X", "according to X", "X said (that)"
+    attribution = find_attribution(ctx, sentence.begin, sentence.end)
+    content = [m for m in merged if not m["attr"]] or merged
+    for item in merged:
+        if item["attr"] and item not in content:  # attach the attribution to its content
+            target = min(content, key=lambda c: abs(c["span"][0] - item["span"][0]))
+            target["span"] = (min(target["span"][0], item["span"][0]),
+                              max(target["span"][1], item["span"][1]))
+            target["cues"] = target["cues"] + item["cues"]
+    if attribution:
+        speaker, _cue, ab, ae = attribution
+        ctx.speakers.append(speaker)
+        statement = add_thing(ctx, "PublicStatement", {"initiator": [speaker],
+                                                       "eventType": ["010"],
+                                                       "eventStatus": ["held"]}, [speaker])
+        quote_end = ae
+        words = ctx.text[ab:ae]
+        if ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(words):
+            quote_end = ab + len(words.rstrip())
+        add_claim(ctx, index, ab, quote_end, [statement.id], temporality="past")
+    sentence_mentions = ctx.in_span(sentence.begin, sentence.end)
+    for item in content:
+        b, e = item["span"]
+        about = things_for(ctx, index, b, e, item["triggers"], item["cues"], text, attribution)
+        claim_for(ctx, index, b, e, about, item["cues"], attribution, text, previous)
+    ctx.recent += sentence_mentions + [Mention(sentence.end, sentence.end, "", state, "state")
+                                        for state in ctx.demonym_states(text)]
+
+
+def add_claim(ctx: ArticleState, index: int, begin: int, end: int, about: list[str], **values: Any) -> None:
+    quote = ctx.text[begin:end].strip(" ,;")
+    try:
+        span = find_quote(ctx.text, quote)
+    except ValueError:
+        sentence = ctx.sentences[index]
+        quote = ctx.text[sentence.begin:sentence.end]
+        span = Span(sentence.begin, sentence.end)
+        if any(c.quote == quote for c in ctx.draft.claims):
+            for claim in ctx.draft.claims:
+                if claim.quote == quote:
+                    claim.about = list(dict.fromkeys(claim.about + about))
+            return
+    for claim in ctx.draft.claims:
+        if claim.quote == quote:
+            claim.about = list(dict.fromkeys(claim.about + about))
+            return
+    base = slug(" ".join(quote.split()[:5]))
+    ident, n = base, 1
+    while ident in ctx.claim_ids:
+        n += 1
+        ident = f"{base}-{n}"
+    ctx.claim_ids.add(ident)
+    ctx.draft.claims.append(DraftClaim(ident, quote, index, about, span=span, **values))
+
+
+def claim_for(ctx: ArticleState, index: int, begin: int, end: int, about: list[str],
+              cues: list[tuple[str, lex.Cue]], attribution: tuple[str, str, int, int] | None,
+              sentence_text: str, previous: str) -> None:
+    values = modality(ctx, begin, end, cues, attribution, sentence_text, previous)
+    if not about:
+        placeholder = add_thing(ctx, "Event", {}, [], extra=f"phrase {index}")
+        about = [placeholder.id]
+    add_claim(ctx, index, begin, end, about, **values)
+
+
+def extract_draft(text: str, lang: str, article_id: str, knowledge: Knowledge) -> Draft:
+    """Extract a draft annotation of ``text`` (pure: no file access beyond the cached model)."""
+    if lang not in LANGS:
+        raise InputError(f"unsupported language {lang!r} (fr or en)")
+    return run(ArticleState(text, lang, article_id, knowledge, pipeline(lang, knowledge)))
