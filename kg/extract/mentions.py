@@ -9,7 +9,6 @@ from kg.extract import lexicon as lex
 from kg.extract.context import ArticleState
 from kg.extract.model import LANGS, PLACE_PREP, Mention, kind_of, slug
 
-
 #: the models' NER labels (French: WikiNER; English: OntoNotes) -> ours
 NER_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "PERSON": "PER", "GPE": "LOC",
               "FAC": "LOC"}
