@@ -52,6 +52,7 @@ class DKG(DefinedNamespace):
     _fail = True
 
     Actor: URIRef
+    Agreement: URIRef
     ArmsDeal: URIRef
     Arrival: URIRef
     BilateralRelation: URIRef
@@ -59,6 +60,7 @@ class DKG(DefinedNamespace):
     Claim: URIRef
     Delegation: URIRef
     DelegationMembership: URIRef
+    Delivery: URIRef
     Departure: URIRef
     DiplomaticRecognition: URIRef
     Event: URIRef
@@ -80,6 +82,8 @@ class DKG(DefinedNamespace):
     PoliticalLeader: URIRef
     ProposalLeg: URIRef
     PublicStatement: URIRef
+    Request: URIRef
+    Sanction: URIRef
     SatelliteLaunchAttempt: URIRef
     Spokesperson: URIRef
     State: URIRef

@@ -28,6 +28,7 @@ class ArticleState:
         self.state_of: dict[str, str] = dict(knowledge.state_of)
         self.tag = slug(article_id.split("_")[-1])[:6].strip("-")
         self.sentences = split_sentences(text)
+        self.docs: list[Any] = []  # one parse per sentence (kg.extract.parse)
         self._re = functools.cache(lambda p: re.compile(p, re.I))
 
     def rx(self, pattern: str) -> re.Pattern[str]:

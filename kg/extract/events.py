@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kg.extract import lexicon as lex
 from kg.extract.context import ArticleState
 from kg.extract.modality import event_status
 from kg.extract.model import ACTOR_KEYS, MEETING_FAMILY, Mention
-from kg.extract.proposals import exchange
+from kg.extract.parse import OBJECT_DEPS, char_span, is_passive, subject_of, token_at
+from kg.extract.proposals import exchange, find_goods
 from kg.extract.things import add_thing
 
 
@@ -26,32 +27,96 @@ def triggers(ctx: ArticleState, begin: int, end: int) -> list[tuple[int, int, st
 
 
 def things_for(ctx: ArticleState, index: int, begin: int, end: int,
-               triggers: list[tuple[int, int, str]], cues: list[tuple[str, lex.Cue]], sentence_text: str,
-               attribution: tuple[str, str, int, int] | None) -> list[str]:
+               triggers: list[tuple[int, int, str]], cues: list[tuple[str, lex.Cue]],
+               sentence_text: str, attribution: Any) -> list[str]:
     about: list[str] = []
     mentions = [m for m in ctx.in_span(begin, end)
                 if not (attribution and attribution[2] <= m.begin < attribution[3]
                         and m.id == attribution[0])]
     sentence = ctx.sentences[index]
     all_mentions = ctx.in_span(sentence.begin, sentence.end)
-    status = event_status(ctx, begin, end, cues)
+    status = event_status(ctx, begin, end, cues, index, triggers)
     kinds = [k for _b, _e, k in triggers]
-    if "EXCHANGE" in kinds or ("DELIVERY" in kinds or "REQUEST" in kinds):
+    if "EXCHANGE" in kinds or (("DELIVERY" in kinds or "REQUEST" in kinds)
+                               and ctx.last_thing({"ExchangeProposal"})):
         about += exchange(ctx, index, begin, end, triggers, mentions, cues, attribution)
     for tb, te, kind in triggers:
-        if kind in ("EXCHANGE", "DELIVERY", "REQUEST"):
+        if kind == "EXCHANGE" or (kind in ("DELIVERY", "REQUEST") and about):
             continue
         before = [m for m in mentions if m.end <= tb]
         after = [m for m in mentions if m.begin >= te]
         anaphor = bool(ctx.rx(lex.ANAPHOR[ctx.lang]).search(ctx.text[max(begin, tb - 25):tb]))
         clause = Clause(begin, end, before, after, mentions, all_mentions, status, anaphor,
-                        sentence_text)
-        for thing in event_things(ctx, kind, clause):
+                        sentence_text, roles_from_tree(ctx, index, tb, mentions))
+        for thing in event_things(ctx, _event_type(ctx, kind, begin, end), clause):
             if thing not in about:
                 about.append(thing)
     if not about and ctx.rx(r"\bsatellites?\b|\bsatellitaire\b").search(ctx.text[begin:end]):
         about += exchange(ctx, index, begin, end, [], mentions, cues, attribution)
     return about
+
+
+def _event_type(ctx: ArticleState, kind: str, begin: int, end: int) -> str:
+    """Pseudo-kinds to classes: an agreement is an ArmsDeal only when it is about arms."""
+    if kind == "AGREEMENT":
+        arms = set(find_goods(ctx, begin, end)) & lex.ARMS_GOODS or ctx.rx(
+            r"\barms deal|\baccords? d(?:’|')armement").search(ctx.text[begin:end])
+        return "ArmsDeal" if arms else "Agreement"
+    return {"DELIVERY": "Delivery", "REQUEST": "Request"}.get(kind, kind)
+
+
+@dataclass(frozen=True)
+class TreeRoles:
+    """The mentions a trigger's dependency arguments hold: its subject (or, for a noun, its
+    possessor/"de X"), its objects and obliques (and whether they are introduced by a
+    preposition of destination or target), for a passive the agent as subject."""
+
+    subjects: list[Mention] = field(default_factory=list)
+    objects: list[Mention] = field(default_factory=list)
+    destinations: list[Mention] = field(default_factory=list)
+
+
+_LIGHT_VERBS = frozenset({"hold", "have", "conduct", "pay", "make", "sign", "reach", "impose",
+                          "tenir", "avoir", "mener", "effectuer", "faire", "rendre", "signer",
+                          "conclure", "imposer", "annoncer", "entamer", "organiser", "start"})
+_DESTINATION_WORDS = frozenset({"to", "in", "at", "into", "à", "au", "aux", "en", "vers", "dans"})
+
+
+def roles_from_tree(ctx: ArticleState, index: int, trigger_begin: int,
+                    mentions: list[Mention]) -> TreeRoles:
+    offset = ctx.sentences[index].begin
+    token = token_at(ctx.docs[index], trigger_begin - offset)
+    if token is None:
+        return TreeRoles()
+    heads = [token]
+    if token.pos_ == "NOUN" and token.head.lemma_.lower() in _LIGHT_VERBS and token.head is not token:
+        heads.append(token.head)
+
+    def within(tok: Any) -> list[Mention]:
+        b, e = char_span(tok.subtree, offset)
+        return [m for m in mentions if b <= m.begin and m.end <= e]
+
+    roles = TreeRoles()
+    for head in heads:
+        subject = subject_of(head) if head.pos_ in ("VERB", "AUX") else None
+        if subject is not None:
+            (roles.objects if is_passive(head) else roles.subjects).extend(within(subject))
+        for child in head.children:
+            possessor = child.dep_ in ("poss", "nmod:poss", "agent", "obl:agent") or (
+                head is token and token.pos_ == "NOUN" and child.dep_ in ("nmod", "prep")
+                and (_case(child) in ("de", "du", "des") or child.lower_ in ("of", "by")))
+            if possessor:
+                roles.subjects.extend(within(child))
+            elif child.dep_ in OBJECT_DEPS:
+                found = within(child)
+                roles.objects.extend(found)
+                if child.lower_ in _DESTINATION_WORDS or _case(child) in _DESTINATION_WORDS:
+                    roles.destinations.extend(found)
+    return roles
+
+
+def _case(token: Any) -> str:
+    return next((c.lower_ for c in token.children if c.dep_ == "case"), "")
 
 
 def pair(ctx: ArticleState, kind: str) -> list[str]:
@@ -74,6 +139,7 @@ class Clause:
     status: str | None
     anaphor: bool
     sentence_text: str
+    tree: TreeRoles = field(default_factory=lambda: TreeRoles())
 
     def persons(self) -> list[str]:
         return [m.id for m in self.mentions if m.kind == "person"]
@@ -121,8 +187,16 @@ def _common_props(ctx: ArticleState, kind: str, clause: Clause) -> dict[str, lis
     return props
 
 
+def _tree_actors(ctx: ArticleState, mentions: list[Mention], kinds: set[str]) -> list[str]:
+    return list(dict.fromkeys(m.id for m in mentions if m.kind in kinds))
+
+
 def _meeting_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
-    people = list(dict.fromkeys(clause.persons()
+    tree = _tree_actors(ctx, clause.tree.subjects + clause.tree.objects, {"person"})
+    if len(tree) >= 2:
+        props["participant"] = tree
+        return
+    people = list(dict.fromkeys(tree + clause.persons()
                                 or [m.id for m in clause.all_mentions if m.kind == "person"]))
     if len(people) < 2 and ctx.rx(lex.PAIR[ctx.lang]["person"]).search(clause.sentence_text):
         people = ctx.recent_of({"person"}, 2)
@@ -139,11 +213,14 @@ def _meeting_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str
 def _movement_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
     """Visit, Arrival, Departure, Welcome, TroopReview: who moves, where, and who hosts."""
     begin, end, after = clause.begin, clause.end, clause.after
-    person = ([m.id for m in clause.before if m.kind == "person"]
+    subjects = _tree_actors(ctx, clause.tree.subjects, {"person", "state", "org", "group"})
+    person = (subjects or [m.id for m in clause.before if m.kind == "person"]
               or [m.id for m in clause.all_mentions if m.kind == "person"]
               or ctx.recent_of({"person"}, 1))[:1]
     tail = ctx.text[after[0].begin:end] if after else ctx.text[max(begin, end - 60):end]
-    places = [m.id for m in after if m.kind in ("state", "place")] or ctx.demonym_states(tail)[:1]
+    places = (_tree_actors(ctx, clause.tree.destinations, {"state", "place"})
+              or [m.id for m in after if m.kind in ("state", "place") and m.id not in person]
+              or ctx.demonym_states(tail)[:1])
     if kind == "Visit":
         props["visitor"] = person
         host = [ctx.state(p) for p in places[:1] if ctx.state(p)]
@@ -167,7 +244,9 @@ def _welcome_roles(ctx: ArticleState, clause: Clause, person: list[str], places:
                    props: dict[str, list[str]]) -> None:
     text = ctx.text[clause.begin:clause.end]
     passive = ctx.rx(r"\b(?:été|was|were|been) (?:accueilli|welcomed)").search(text)
-    hosts = [m.id for m in clause.after if m.kind in ("state", "person")] or places[:1]
+    hosts = (_tree_actors(ctx, clause.tree.objects, {"person"})
+             or [m.id for m in clause.after if m.kind in ("state", "person")] or places[:1])
+    hosts = [h for h in hosts if h not in person]
     if passive:
         props["initiator"], props["target"] = hosts[:1], person
     else:
@@ -180,9 +259,11 @@ def _coverage_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[st
 
 
 def _parties_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
-    """JointMilitaryExercise, ArmsDeal: the states taking part."""
-    parties = list(dict.fromkeys(ctx.state(m.id) or m.id for m in clause.mentions
-                                 if m.kind in ("state", "org", "person") and ctx.state(m.id)))
+    """JointMilitaryExercise, ArmsDeal, Agreement: the states taking part."""
+    tree = clause.tree.subjects + clause.tree.objects
+    parties = [ctx.state(m.id) or m.id for m in tree if ctx.state(m.id)]
+    parties = list(dict.fromkeys(parties + list(dict.fromkeys(ctx.state(m.id) or m.id for m in clause.mentions
+                                 if m.kind in ("state", "org", "person") and ctx.state(m.id)))))
     if len(parties) < 2:
         parties = list(dict.fromkeys(
             parties + [ctx.state(m.id) or m.id for m in clause.all_mentions if ctx.state(m.id)]
@@ -224,6 +305,35 @@ def _launch_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str,
         props["outcome"] = ["failure"]
 
 
+def _delivery_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
+    """Who gives what to whom: the subject gives (the agent of a passive), the "to"/"à"
+    argument receives; goods from the clause."""
+    givers = _tree_actors(ctx, clause.tree.subjects, {"state", "org", "group", "person"})
+    receivers = [a for a in _tree_actors(ctx, clause.tree.destinations or clause.tree.objects,
+                                         {"state", "org", "group", "person"}) if a not in givers]
+    if not givers:
+        givers = [m.id for m in clause.before if m.kind in ("state", "org", "group")][:1]
+    if not receivers:
+        receivers = [m.id for m in clause.after if m.kind in ("state", "org", "group")
+                     and m.id not in givers][:1]
+    props["giver"] = [ctx.state(g) or g for g in givers[:1]]
+    props["recipient"] = [ctx.state(r) or r for r in receivers[:1]
+                          if (ctx.state(r) or r) not in props["giver"]]
+    props["goods"] = find_goods(ctx, clause.begin, clause.end)[:3]
+    if set(props["goods"]) & lex.ARMS_GOODS:
+        props["eventType"] = ["072"]
+
+
+def _directed_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
+    """Sanction, Request: the subject acts on the object ("against X", "à X")."""
+    kinds = {"state", "org", "group", "person"}
+    initiators = _tree_actors(ctx, clause.tree.subjects, kinds) or \
+        [m.id for m in clause.before if m.kind in kinds][:1]
+    targets = [a for a in _tree_actors(ctx, clause.tree.objects, kinds) if a not in initiators] or \
+        [m.id for m in clause.after if m.kind in kinds and m.id not in initiators][:1]
+    props["initiator"], props["target"] = initiators[:1], targets[:1]
+
+
 def _relation(ctx: ArticleState, clause: Clause) -> list[str]:
     parties = list(dict.fromkeys(ctx.state(m.id) or m.id for m in clause.mentions
                                  if ctx.state(m.id)))[:2]
@@ -240,6 +350,8 @@ _ROLES = {
     "Welcome": _movement_roles, "TroopReview": _movement_roles,
     "MediaCoverage": _coverage_roles,
     "JointMilitaryExercise": _parties_roles, "ArmsDeal": _parties_roles,
+    "Agreement": _parties_roles, "Delivery": _delivery_roles, "Sanction": _directed_roles,
+    "Request": _directed_roles,
     "DiplomaticRecognition": _stance_roles, "InternationalSupport": _stance_roles,
     "SatelliteLaunchAttempt": _launch_roles,
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
-from kg.extract.model import ENTITY_TYPES, LANGS
+from kg.extract.model import LANGS
+from kg.extract.world import WORLD_DIR, World, load_world
+from kg.namespaces import DKG
 from kg.yamlsafe import Node, load_yaml
 
 
@@ -33,13 +35,20 @@ class KnownThing:
 
 @dataclass(frozen=True)
 class Knowledge:
-    """What data/ already holds: entities (registry, articles, gazetteer), things and ids."""
+    """What data/ already holds: entities (registry, articles, gazetteer, world gazetteer),
+    things and ids; the actor kinds of the ontology's classes; titles of office holders."""
 
     entities: dict[str, KnownEntity]
     things: tuple[KnownThing, ...]
     ids: frozenset[str]
     source_types: dict[str, str]
     state_of: dict[str, str]
+    kinds: dict[str, str] = field(default_factory=dict)
+    world: World = field(default_factory=lambda: World((), {}))
+
+    def kind(self, type_name: str) -> str:
+        """person, state, media, org, group, place or actor (from the ontology's hierarchy)."""
+        return self.kinds.get(type_name, "actor")
 
 
 def strings(value: Any) -> tuple[str, ...]:
@@ -55,9 +64,37 @@ def entries(node: Any, key: str) -> list[Node]:
     return [e for e in value if isinstance(e, Node)] if isinstance(value, list) else []
 
 
-def load_knowledge(data_dir: Path, exclude_article: str | None = None) -> Knowledge:
-    """Read the registry, every article's entities and things (but ``exclude_article``'s, so an
-    article can be evaluated as unseen) and ``data/gazetteer.yaml`` if present."""
+#: the ontology classes whose subclasses make each kind, most specific first
+_KIND_ROOTS = (("StateMedia", "media"), ("Person", "person"), ("State", "state"),
+               ("Organization", "org"), ("Group", "group"), ("Place", "place"), ("Actor", "actor"))
+
+
+def ontology_kinds(ontology_dir: Path) -> dict[str, str]:
+    """Type name -> kind for every actor and place class of ``ontology_dir/diplo.ttl``, from
+    its rdfs:subClassOf hierarchy (no hard-coded copy of the class tree)."""
+    from rdflib import Graph
+    from rdflib.namespace import RDFS
+
+    path = ontology_dir / "diplo.ttl"
+    if not path.is_file():
+        raise InputError("the ontology is needed to know the actor classes (use --ontology)",
+                         path=path)
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    prefix = str(DKG._NS)
+    kinds: dict[str, str] = {}
+    for cls in set(graph.subjects(RDFS.subClassOf, None)) | {DKG[r] for r, _k in _KIND_ROOTS}:
+        if not str(cls).startswith(prefix):
+            continue
+        supers = {str(c)[len(prefix):] for c in graph.transitive_objects(cls, RDFS.subClassOf)}
+        kind = next((k for root, k in _KIND_ROOTS if root in supers), None)
+        if kind:
+            kinds[str(cls)[len(prefix):]] = kind
+    return kinds
+
+
+def _read_data(data_dir: Path, exclude_article: str | None) -> tuple[list[Node], list[KnownThing],
+                                                                      set[str]]:
     registry = load_yaml(data_dir / "entities.yaml")
     sources: list[Node] = list(entries(registry, "entities"))
     things: list[KnownThing] = []
@@ -77,10 +114,14 @@ def load_knowledge(data_dir: Path, exclude_article: str | None = None) -> Knowle
             props = {k: strings(v) for k, v in entry.items()
                      if k not in ("id", "type", "label", "aliases")}
             things.append(KnownThing(ident, str(entry.get("type")), props))
+    return sources, things, ids
+
+
+def _registry_entities(sources: list[Node], kinds: dict[str, str]) -> dict[str, KnownEntity]:
     entities: dict[str, KnownEntity] = {}
     for entry in sources:
         ident, type_name = str(entry.get("id")), str(entry.get("type"))
-        if type_name not in ENTITY_TYPES:
+        if type_name not in kinds:
             continue
         label = entry.get("label") if isinstance(entry.get("label"), Node) else {}
         aliases = entry.get("aliases") if isinstance(entry.get("aliases"), Node) else {}
@@ -88,40 +129,83 @@ def load_knowledge(data_dir: Path, exclude_article: str | None = None) -> Knowle
                              if "(" not in f) for lang in LANGS}
         entities[ident] = KnownEntity(ident, type_name, {k: str(v) for k, v in label.items()},
                                       forms, {}, True, {})
+    return entities
+
+
+def _add_gazetteer(path: Path, entities: dict[str, KnownEntity]) -> None:
+    for entry in entries(load_yaml(path), "entries"):
+        ident = str(entry.get("id"))
+        demonyms_node = entry.get("demonyms") if isinstance(entry.get("demonyms"), Node) else {}
+        demonyms = {lang: strings(demonyms_node.get(lang)) for lang in LANGS}
+        known = entities.get(ident)
+        if known is not None:
+            forms = {lang: tuple(dict.fromkeys((*known.forms[lang], *strings(entry.get(lang)))))
+                     for lang in LANGS}
+            entities[ident] = KnownEntity(ident, known.type, known.labels, forms, demonyms,
+                                          known.defined, known.definition)
+        elif isinstance(entry.get("type"), str) and isinstance(entry.get("label"), Node):
+            definition = {k: v for k, v in entry.items() if k not in ("fr", "en", "demonyms")}
+            entities[ident] = KnownEntity(
+                ident, str(entry["type"]), dict(entry["label"]),
+                {lang: strings(entry.get(lang)) for lang in LANGS}, demonyms, False,
+                definition)
+        else:
+            raise InputError(f"gazetteer entry {ident!r} names no known id and has no type "
+                             "and label", path=path, line=entry.line)
+
+
+def _add_world(world: World, entities: dict[str, KnownEntity], links: dict[str, str],
+               source_types: dict[str, str]) -> None:
+    """World gazetteer entries: more forms for actors data/ knows, new ones defined by the
+    first draft that meets them."""
+    for entry in world.entries:
+        known = entities.get(entry.id)
+        if known is not None:
+            forms = {lang: tuple(dict.fromkeys((*known.forms.get(lang, ()), *entry.forms[lang])))
+                     for lang in LANGS}
+            demonyms = {lang: tuple(dict.fromkeys((*known.demonyms.get(lang, ()),
+                                                   *entry.demonyms.get(lang, ()))))
+                        for lang in LANGS}
+            entities[entry.id] = KnownEntity(entry.id, known.type, known.labels, forms, demonyms,
+                                             known.defined, known.definition)
+            continue
+        entities[entry.id] = KnownEntity(entry.id, entry.type, dict(entry.label), entry.forms,
+                                         dict(entry.demonyms), False, dict(entry.definition))
+        if entry.state and entry.state != entry.id:
+            links.setdefault(entry.id, entry.state)
+        if entry.source_type:
+            source_types.setdefault(entry.id, entry.source_type)
+
+
+def load_knowledge(data_dir: Path, exclude_article: str | None = None,
+                   ontology_dir: Path | None = None, world_dir: Path | None = WORLD_DIR) -> Knowledge:
+    """Read the registry, every article's entities and things (but ``exclude_article``'s, so an
+    article can be evaluated as unseen), ``data/gazetteer.yaml`` if present, the world
+    gazetteer (``world_dir``, None for none) and the actor classes of the ontology
+    (``ontology_dir``, default: the ``ontology`` folder beside ``data_dir``)."""
+    kinds = ontology_kinds(ontology_dir or data_dir.parent / "ontology")
+    sources, things, ids = _read_data(data_dir, exclude_article)
+    entities = _registry_entities(sources, kinds)
     gazetteer_path = data_dir / "gazetteer.yaml"
     if gazetteer_path.is_file():
-        for entry in entries(load_yaml(gazetteer_path), "entries"):
-            ident = str(entry.get("id"))
-            demonyms_node = entry.get("demonyms") if isinstance(entry.get("demonyms"), Node) else {}
-            demonyms = {lang: strings(demonyms_node.get(lang)) for lang in LANGS}
-            known = entities.get(ident)
-            if known is not None:
-                forms = {lang: tuple(dict.fromkeys((*known.forms[lang], *strings(entry.get(lang)))))
-                         for lang in LANGS}
-                entities[ident] = KnownEntity(ident, known.type, known.labels, forms, demonyms,
-                                              True, {})
-            elif isinstance(entry.get("type"), str) and isinstance(entry.get("label"), Node):
-                definition = {k: v for k, v in entry.items() if k not in ("fr", "en", "demonyms")}
-                entities[ident] = KnownEntity(
-                    ident, str(entry["type"]), dict(entry["label"]),
-                    {lang: strings(entry.get(lang)) for lang in LANGS}, demonyms, False,
-                    definition)
-            else:
-                raise InputError(f"gazetteer entry {ident!r} names no known id and has no type "
-                                 "and label", path=gazetteer_path, line=entry.line)
+        _add_gazetteer(gazetteer_path, entities)
     source_types = {str(e.get("id")): str(e.get("sourceType")) for e in sources
                     if isinstance(e.get("sourceType"), str)}
     source_types.update({i: str(e.definition["sourceType"]) for i, e in entities.items()
                          if "sourceType" in e.definition})
+    world = load_world(world_dir) if world_dir is not None else World((), {})
+    links: dict[str, str] = {}
+    _add_world(world, entities, links, source_types)
     return Knowledge(entities, tuple(things), frozenset(ids), source_types,
-                     _states(sources, entities))
+                     _states(sources, entities, links), kinds, world)
 
 
-def _states(sources: list[Node], entities: dict[str, KnownEntity]) -> dict[str, str]:
+def _states(sources: list[Node], entities: dict[str, KnownEntity],
+            world_links: dict[str, str]) -> dict[str, str]:
     """The state an actor acts for: itself, what it represents/is controlled by/speaks for,
     or the state of the office it holds."""
     direct: dict[str, str] = {i: i for i, e in entities.items() if e.type == "State"}
-    links: dict[str, str] = {}
+    links: dict[str, str] = dict(world_links)
     for entry in sources:
         ident = str(entry.get("id"))
         for key in ("represents", "controlledBy", "spokespersonFor", "locatedIn"):

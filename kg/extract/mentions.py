@@ -7,40 +7,82 @@ from typing import Any
 
 from kg.extract import lexicon as lex
 from kg.extract.context import ArticleState
-from kg.extract.model import LANGS, PLACE_PREP, Mention, kind_of, slug
+from kg.extract.model import LANGS, PLACE_PREP, Mention, slug
 
 #: the models' NER labels (French: WikiNER; English: OntoNotes) -> ours
 NER_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "PERSON": "PER", "GPE": "LOC",
               "FAC": "LOC"}
 
 
+#: words the NER takes for names that are not actors or places here ("visite d'État")
+JUNK_NAMES = frozenset({
+    "état", "etat", "state", "président", "présidente", "president", "gouvernement",
+    "government", "ministre", "minister", "premier", "chef", "kremlin's", "m.", "mme",
+    "monsieur", "madame", "conseil", "council", "ouest", "west", "est", "east", "nord", "sud",
+})
+#: honorifics before a name: "M. Erdogan" is "Erdogan"
+HONORIFIC = re.compile(r"^(?:M\.|Mme|MM\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+")
+
+
 def find_mentions(ctx: ArticleState) -> list[Mention]:
-    doc = ctx.nlp(ctx.text)
+    """Every actor and place mention, sentence by sentence (the parses of ``ctx.docs``)."""
     found: list[Mention] = []
-    taken: list[tuple[int, int]] = []
     place_of = {f: i for i, e in ctx.knowledge.entities.items() if e.type == "Place"
                 for lang in LANGS for f in e.forms[lang]}
-    for ent in doc.ents:
-        begin, end = ent.start_char, ent.end_char
-        ident = ent.ent_id_
-        if ident and ident in ctx.knowledge.entities:
-            alt = place_of.get(ent.text) or place_of.get(ent.text.replace("’", "'"))
-            if alt and alt != ident and PLACE_PREP.search(ctx.text[max(0, begin - 12):begin]):
-                ident = alt
-            entity = ctx.knowledge.entities[ident]
-            found.append(Mention(begin, end, ent.text, ident, kind_of(entity.type)))
-            taken.append((begin, end))
-        elif ent.label_ in NER_LABELS:
-            mention = new_entity(ctx, ent.text, NER_LABELS[ent.label_], begin)
+    for sentence, doc in zip(ctx.sentences, ctx.docs, strict=True):
+        taken: list[tuple[int, int]] = []
+        for ent in doc.ents:
+            mention = _mention(ctx, ent, sentence.begin, place_of)
             if mention:
                 found.append(mention)
-                taken.append((begin, end))
-    if ctx.lang == "en":
-        found += english_names(ctx, doc, taken)
-    return sorted(found, key=lambda m: m.begin)
+                taken.append((mention.begin, mention.end))
+        if ctx.lang == "en":
+            found += english_names(ctx, doc, taken, sentence.begin)
+    return _same_person(sorted(found, key=lambda m: m.begin))
 
 
-def english_names(ctx: ArticleState, doc: Any, taken: list[tuple[int, int]]) -> list[Mention]:
+def _mention(ctx: ArticleState, ent: Any, offset: int, place_of: dict[str, str]) -> Mention | None:
+    begin, end = offset + ent.start_char, offset + ent.end_char
+    ident = ent.ent_id_
+    if ident and ident in ctx.knowledge.entities:
+        alt = place_of.get(ent.text) or place_of.get(ent.text.replace("’", "'"))
+        if alt and alt != ident and PLACE_PREP.search(ctx.text[max(0, begin - 12):begin]):
+            ident = alt
+        entity = ctx.knowledge.entities[ident]
+        return Mention(begin, end, ent.text, ident, ctx.knowledge.kind(entity.type))
+    if ent.label_ not in NER_LABELS or _junk(ent):
+        return None
+    text = HONORIFIC.sub("", ent.text)
+    return new_entity(ctx, text, NER_LABELS[ent.label_], end - len(text))
+
+
+def _junk(ent: Any) -> bool:
+    """Not a name: a common noun ("État"), a verb, a lone lower-case word, a pronoun."""
+    words = [t for t in ent if not t.is_punct]
+    if not words or ent.text.lower().strip(" ’'") in JUNK_NAMES:
+        return True
+    if not any(t.pos_ == "PROPN" or t.is_upper for t in words):
+        return True
+    return words[0].pos_ in ("VERB", "AUX", "PRON", "ADP")
+
+
+def _same_person(mentions: list[Mention]) -> list[Mention]:
+    """A new person named by surname only after the full name ("Erdogan" after "Recep Tayyip
+    Erdogan") is the same person."""
+    full: dict[str, str] = {}
+    out = []
+    for mention in mentions:
+        words = mention.text.split()
+        if mention.kind == "person" and len(words) == 1 and words[0] in full:
+            mention = Mention(mention.begin, mention.end, mention.text, full[words[0]], "person")
+        elif mention.kind == "person" and len(words) > 1:
+            full.setdefault(words[-1], mention.id)
+        out.append(mention)
+    return out
+
+
+def english_names(ctx: ArticleState, doc: Any, taken: list[tuple[int, int]],
+                  offset: int) -> list[Mention]:
     from spacy.matcher import Matcher
     from spacy.util import filter_spans
 
@@ -57,7 +99,7 @@ def english_names(ctx: ArticleState, doc: Any, taken: list[tuple[int, int]]) -> 
         spans.append(span.char_span(0, len(span.text), label=label) or span)
     out = []
     for span in filter_spans(spans):
-        b, e = span.start_char, span.end_char
+        b, e = offset + span.start_char, offset + span.end_char
         if any(b < te and tb < e for tb, te in taken) or (len(span) < 2 and span.label_ == "PER"):
             continue
         label = "PER" if span.label_ == "PER" or title_before(ctx, b) else span.label_
@@ -92,7 +134,7 @@ def new_entity(ctx: ArticleState, text: str, label: str, begin: int) -> Mention 
     ident = slug(text)
     if ident in ctx.knowledge.entities:  # same name, known under this id
         entity = ctx.knowledge.entities[ident]
-        return Mention(begin, begin + len(text), text, ident, kind_of(entity.type))
+        return Mention(begin, begin + len(text), text, ident, ctx.knowledge.kind(entity.type))
     if ident not in ctx.defined_entities:
         if ident in ctx.used_ids:
             return None
@@ -105,16 +147,14 @@ def new_entity(ctx: ArticleState, text: str, label: str, begin: int) -> Mention 
             entry["sourceType"] = "foreign-government"
             ctx.source_types[ident] = "foreign-government"
         ctx.draft.entities.append(entry)
-    return Mention(begin, begin + len(text), text, ident, kind_of(type_name))
+    return Mention(begin, begin + len(text), text, ident, ctx.knowledge.kind(type_name))
 
 
 def speaker_entity(ctx: ArticleState, words: str, begin: int) -> str | None:
     """A source named by a noun phrase the gazetteer does not know ("les services de
     renseignement sud-coréens"): a new government body or organisation of the draft."""
     phrase = re.sub(r"^(?:the|les|le|la|l’|l')\s*", "", words.strip(), flags=re.I)
-    if not phrase or len(phrase.split()) > 8 or not re.search(
-            r"services?|renseignement|intelligence|minist|gouvernement|government|officials|"
-            r"responsables|diplomates|diplomats|sources?", phrase, re.I):
+    if not phrase or len(phrase.split()) > 8 or not re.search(lex.SOURCE_NOUNS, phrase, re.I):
         return None
     states = ctx.demonym_states(phrase)
     ident = slug(phrase)[:60].strip("-")
@@ -144,4 +184,4 @@ def use_entity(ctx: ArticleState, ident: str) -> None:
         return
     ctx.defined_entities.add(ident)
     ctx.draft.entities.append({**entity.definition,
-                                "_review": "defined from data/gazetteer.yaml"})
+                                "_review": "defined from the gazetteer: check it"})

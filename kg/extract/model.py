@@ -14,28 +14,8 @@ EXTRA_HINT = ("kg extract needs the optional 'extract' extra (spaCy 3.8, fr-core
 LANGS = ("fr", "en")
 NARRATOR = "narrator"
 
-PERSON = {"Person", "PoliticalLeader", "Minister", "MilitaryOfficial", "Spokesperson", "Journalist"}
-ORG = {"Organization", "GovernmentBody", "StateMedia"}
-GROUP = {"Group", "Delegation"}
-ENTITY_TYPES = PERSON | ORG | GROUP | {"State", "Place", "Actor"}
 MEETING_FAMILY = {"Meeting", "Summit"}
 ACTOR_KEYS = ("visitor", "initiator", "participant", "party", "host", "target", "member")
-
-
-def kind_of(type_name: str) -> str:
-    if type_name in PERSON:
-        return "person"
-    if type_name == "State":
-        return "state"
-    if type_name == "StateMedia":
-        return "media"
-    if type_name in ORG:
-        return "org"
-    if type_name in GROUP:
-        return "group"
-    if type_name == "Place":
-        return "place"
-    return "actor"
 
 
 @dataclass
@@ -103,6 +83,8 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "ProposalLeg": ("volet", "leg"), "DelegationMembership": ("membre de la délégation",
                                                               "delegation member"),
     "BilateralRelation": ("relations", "relations"), "Event": ("à typer", "unclassified"),
+    "Agreement": ("accord", "agreement"), "Delivery": ("livraison", "delivery"),
+    "Sanction": ("sanctions", "sanctions"), "Request": ("demande", "request"),
 }
 
 

