@@ -10,7 +10,7 @@ from kg.extract import lexicon as lex
 from kg.extract.context import ArticleState
 from kg.extract.modality import event_status
 from kg.extract.model import ACTOR_KEYS, MEETING_FAMILY, Mention
-from kg.extract.parse import OBJECT_DEPS, char_span, is_passive, subject_of, token_at
+from kg.extract.parse import OBJECT_DEPS, char_span, governing_verbs, is_passive, subject_of, token_at
 from kg.extract.proposals import exchange, find_goods
 from kg.extract.things import add_thing
 
@@ -76,9 +76,6 @@ class TreeRoles:
     destinations: list[Mention] = field(default_factory=list)
 
 
-_LIGHT_VERBS = frozenset({"hold", "have", "conduct", "pay", "make", "sign", "reach", "impose",
-                          "tenir", "avoir", "mener", "effectuer", "faire", "rendre", "signer",
-                          "conclure", "imposer", "annoncer", "entamer", "organiser", "start"})
 _DESTINATION_WORDS = frozenset({"to", "in", "at", "into", "à", "au", "aux", "en", "vers", "dans"})
 
 
@@ -89,8 +86,11 @@ def roles_from_tree(ctx: ArticleState, index: int, trigger_begin: int,
     if token is None:
         return TreeRoles()
     heads = [token]
-    if token.pos_ == "NOUN" and token.head.lemma_.lower() in _LIGHT_VERBS and token.head is not token:
-        heads.append(token.head)
+    if token.pos_ in ("NOUN", "PROPN"):
+        verb = next(iter(governing_verbs(token)[:1]), None)
+        if verb is not None and verb is not token and \
+                verb.lemma_.lower() not in lex.SPEECH_LEMMAS[ctx.lang]:
+            heads.append(verb)
 
     def within(tok: Any) -> list[Mention]:
         b, e = char_span(tok.subtree, offset)
@@ -155,8 +155,6 @@ def event_things(ctx: ArticleState, kind: str, clause: Clause) -> list[str]:
         previous = ctx.last_thing(family | ({"Arrival"} if kind == "Visit" else set()))
         if previous:
             return [previous.id]
-        if kind in MEETING_FAMILY | {"Visit"}:
-            return []
     if kind == "RELATION":
         return _relation(ctx, clause)
     if kind == "MEMBERSHIP":

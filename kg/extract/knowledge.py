@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,13 +73,18 @@ _KIND_ROOTS = (("StateMedia", "media"), ("Person", "person"), ("State", "state")
 def ontology_kinds(ontology_dir: Path) -> dict[str, str]:
     """Type name -> kind for every actor and place class of ``ontology_dir/diplo.ttl``, from
     its rdfs:subClassOf hierarchy (no hard-coded copy of the class tree)."""
-    from rdflib import Graph
-    from rdflib.namespace import RDFS
-
     path = ontology_dir / "diplo.ttl"
     if not path.is_file():
         raise InputError("the ontology is needed to know the actor classes (use --ontology)",
                          path=path)
+    return dict(_kinds_of(path.resolve(), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _kinds_of(path: Path, _mtime: int) -> tuple[tuple[str, str], ...]:
+    from rdflib import Graph
+    from rdflib.namespace import RDFS
+
     graph = Graph()
     graph.parse(path, format="turtle")
     prefix = str(DKG._NS)
@@ -90,7 +96,7 @@ def ontology_kinds(ontology_dir: Path) -> dict[str, str]:
         kind = next((k for root, k in _KIND_ROOTS if root in supers), None)
         if kind:
             kinds[str(cls)[len(prefix):]] = kind
-    return kinds
+    return tuple(sorted(kinds.items()))
 
 
 def _read_data(data_dir: Path, exclude_article: str | None) -> tuple[list[Node], list[KnownThing],
@@ -177,6 +183,12 @@ def _add_world(world: World, entities: dict[str, KnownEntity], links: dict[str, 
             source_types.setdefault(entry.id, entry.source_type)
 
 
+@functools.lru_cache(maxsize=4)
+def _world(world_dir: Path) -> World:
+    """The world gazetteer, read once per process (it is package data)."""
+    return load_world(world_dir)
+
+
 def load_knowledge(data_dir: Path, exclude_article: str | None = None,
                    ontology_dir: Path | None = None, world_dir: Path | None = WORLD_DIR) -> Knowledge:
     """Read the registry, every article's entities and things (but ``exclude_article``'s, so an
@@ -193,7 +205,7 @@ def load_knowledge(data_dir: Path, exclude_article: str | None = None,
                     if isinstance(e.get("sourceType"), str)}
     source_types.update({i: str(e.definition["sourceType"]) for i, e in entities.items()
                          if "sourceType" in e.definition})
-    world = load_world(world_dir) if world_dir is not None else World((), {})
+    world = _world(world_dir.resolve()) if world_dir is not None else World((), {})
     links: dict[str, str] = {}
     _add_world(world, entities, links, source_types)
     return Knowledge(entities, tuple(things), frozenset(ids), source_types,

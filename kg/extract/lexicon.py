@@ -284,7 +284,7 @@ FRENCH_CONDITIONAL_ENDINGS = ("raient", "rait", "rais", "rions", "riez")
 #: verbs that put the event they govern in the future or call it off (trigger in their scope)
 PLANNED_LEMMAS: dict[str, frozenset[str]] = {
     "fr": frozenset({"prévoir", "programmer", "envisager", "planifier", "projeter", "compter",
-                     "reporter", "repousser", "ajourner", "différer"}),
+                     "reporter", "repousser", "ajourner", "différer", "devoir"}),
     "en": frozenset({"schedule", "plan", "expect", "intend", "postpone", "delay", "defer",
                      "reschedule", "set"}),
 }
@@ -312,7 +312,8 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 SOURCE_NOUNS = (r"services?|renseignement|intelligence|minist|gouvernement|government|officials?|"
                 r"responsables?|diplomates?|diplomats?|sources?|agences?|agenc(?:y|ies)|médias|"
                 r"media|experts?|analystes?|analysts?|observateurs|observers|sources|"
-                r"porte-parole|spokes\w+|authorities|autorités|officiels")
+                r"porte-parole|spokes\w+|authorities|autorités|officiels|council|conseil|commission|"
+                r"ministry|ministère|presidency|présidence|communiqué|statement|office|bureau")
 
 #: event triggers by lemma (verbs and nouns): the type they evoke before its arguments refine it
 AGREEMENT_WORDS = {

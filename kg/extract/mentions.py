@@ -117,8 +117,13 @@ def title_before(ctx: ArticleState, begin: int) -> str | None:
     return None
 
 
+_DETERMINER = re.compile(r"^(?:the|le|la|les|l’|l')\s*", re.I)
+
+
 def new_entity(ctx: ArticleState, text: str, label: str, begin: int) -> Mention | None:
-    text = text.strip(" ’'\"“”")
+    stripped = _DETERMINER.sub("", text.strip(" ’'\"“”"))
+    begin += len(text) - len(stripped) if text.endswith(stripped) else 0
+    text = stripped
     if len(text) < 3 or not text[:1].isupper():
         return None
     if label == "PER":

@@ -63,11 +63,11 @@ def _trigger_tokens(ctx: ArticleState, index: int | None, triggers: list[Trigger
 def trigger_negated(ctx: ArticleState, index: int | None, triggers: list[Trigger]) -> bool:
     """A negation on an event's trigger or on the verb governing it ("did not hold talks",
     "n'a pas livré", "no deal"), never on another verb of the clause."""
-    speech = lex.SPEECH_LEMMAS[ctx.lang]
     for token in _trigger_tokens(ctx, index, triggers):
         if negated(token, ctx.lang):
             return True
-        verbs = [v for v in governing_verbs(token)[:2] if v.lemma_.lower() not in speech]
+        verbs = [v for v in governing_verbs(token)[:2]
+                 if v.lemma_.lower() not in ("confirm", "confirmer")]
         if any(negated(v, ctx.lang) for v in verbs):
             return True
     return False
@@ -122,23 +122,31 @@ def modality(ctx: ArticleState, begin: int, end: int, found: list[tuple[str, lex
             "temporality": temporality}
 
 
-def _planned_or_cancelled(ctx: ArticleState, index: int | None, begin: int, end: int) -> str | None:
-    if ctx.rx(lex.CANCELLED_WORDS).search(ctx.text[begin:end]):
-        return "cancelled"
+def planning(ctx: ArticleState, index: int | None, begin: int, end: int) -> tuple[str, str] | None:
+    """("planned" | "cancelled", the words as written) when a verb of the clause plans,
+    postpones or calls off what it governs, or puts it in the future tense."""
+    match = ctx.rx(lex.CANCELLED_WORDS).search(ctx.text[begin:end])
+    if match:
+        return "cancelled", match.group(0)
     if index is None:
         return None
     offset = ctx.sentences[index].begin
-    tokens = [t for t in ctx.docs[index] if begin <= offset + t.idx < end]
-    lemmas = {t.lemma_.lower() for t in tokens}
-    if lemmas & lex.CANCELLED_LEMMAS[ctx.lang]:
-        return "cancelled"
-    if lemmas & lex.PLANNED_LEMMAS[ctx.lang] or any(
-            "Fut" in t.morph.get("Tense") for t in tokens if t.pos_ in ("VERB", "AUX")):
-        return "planned"
-    if ctx.lang == "en" and re.search(r"\b(?:is|are) (?:due|set|scheduled|expected) to\b|\bwill\b",
-                                      ctx.text[begin:end]):
-        return "planned"
-    return None
+    tokens = [t for t in ctx.docs[index] if begin <= offset + t.idx < end
+              and offset + t.idx + len(t.text) <= end]
+    for lemmas, status in ((lex.CANCELLED_LEMMAS, "cancelled"), (lex.PLANNED_LEMMAS, "planned")):
+        word = next((t.text for t in tokens if t.lemma_.lower() in lemmas[ctx.lang]
+                     and not (t.lemma_.lower() == "devoir" and "Cnd" in t.morph.get("Mood"))), None)
+        if word:
+            return status, word
+    future = next((t.text for t in tokens if t.pos_ in ("VERB", "AUX")
+                   and ("Fut" in t.morph.get("Tense") or (ctx.lang == "en" and t.lower_ == "will"))),
+                  None)
+    return ("planned", future) if future else None
+
+
+def _planned_or_cancelled(ctx: ArticleState, index: int | None, begin: int, end: int) -> str | None:
+    found = planning(ctx, index, begin, end)
+    return found[0] if found else None
 
 
 def event_status(ctx: ArticleState, begin: int, end: int, found: list[tuple[str, lex.Cue]],

@@ -11,7 +11,7 @@ from kg.extract.context import ArticleState
 from kg.extract.events import things_for, triggers
 from kg.extract.knowledge import Knowledge
 from kg.extract.mentions import find_mentions, use_entity
-from kg.extract.modality import cues, modality
+from kg.extract.modality import cues, modality, planning
 from kg.extract.model import LANGS, NARRATOR, Draft, DraftClaim, Mention, slug
 from kg.extract.nlp import pipeline
 from kg.extract.parse import parse_sentences
@@ -61,11 +61,31 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
     for item in content:
         b, e = item["span"]
         about = things_for(ctx, index, b, e, item["triggers"], item["cues"], text, attribution)
-        values = modality(ctx, b, e, item["cues"], attribution, text, previous, index,
-                          item["triggers"])
+        values = _with_planning(ctx, index, b, e, modality(
+            ctx, b, e, item["cues"], attribution, text, previous, index, item["triggers"]))
         claim_for(ctx, index, b, e, about or ([statement] if statement else []), values)
     ctx.recent += sentence_mentions + [Mention(sentence.end, sentence.end, "", state, "state")
                                        for state in ctx.demonym_states(text)]
+
+
+def _with_planning(ctx: ArticleState, index: int, begin: int, end: int,
+                   values: dict[str, Any]) -> dict[str, Any]:
+    """A planned event is not yet a fact (probable, the planning words as cue); a cancelled
+    one is said not to happen (negative)."""
+    found = planning(ctx, index, begin, end)
+    if found is None or values["certainty"] == "unknown":
+        return values
+    status, words = found
+    out = {**values, "temporality": "future"} if status == "planned" else dict(values)
+    if status == "cancelled":
+        out["polarity"] = "negative"
+    elif out["certainty"] == "certain":
+        out["certainty"] = "probable"
+    if out["hedge_cue"] is None or (out["according_to"] != NARRATOR and out["hedge_cue"] != words):
+        out["hedge_cue"] = words if out["hedge_cue"] is None else out["hedge_cue"]
+    if out["according_to"] == NARRATOR and out["basis"] == "direct-report":
+        out["basis"] = "journalist-speculation" if status == "planned" else "direct-report"
+    return out
 
 
 def _clauses(ctx: ArticleState, index: int, sentence: Span,
