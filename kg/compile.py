@@ -63,6 +63,11 @@ _THING_CLASSES = (DKG.Event, DKG.ExchangeProposal, DKG.ProposalLeg, DKG.Delegati
 _STRUCTURAL_KEYS = {"id", "type", "label", "aliases", "wikidata", "unknown"}
 _CLAIM_KEYS = {"id", "quote", "about", "certainty", "polarity", "temporality", "hedgeCue",
                "evidentialBasis", "accordingTo", "concerns"}
+# --- review-state keys (/work/wt/REVIEW_FORMAT.md), accepted but not yet compiled: the
+# `review-state` branch gives them meaning; until it lands, kg extract's drafts must load.
+_CLAIM_KEYS |= {"review", "confidence"}
+_REVIEW_TOP_LEVEL = {"provenance"}
+# --- end of review-state keys
 #: metadata keys of meta.yaml that the unknown list may name
 #: (the author is the article's narrator, always present; an unnamed author is simply not named)
 _META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
@@ -413,7 +418,7 @@ def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -
     graph = writer.graph(article_graph(source.article_id))
     article_iri = DKR[f"article/{source.article_id}"]
     narrator = DKR[f"actor/narrator-{source.article_id}"]
-    known = set(source.annotation) - {"article", "entities", "things", "claims"}
+    known = set(source.annotation) - {"article", "entities", "things", "claims"} - _REVIEW_TOP_LEVEL
     if known:
         key = sorted(known)[0]
         raise _err(f"unknown top-level key {key!r} (expected article, entities, things, claims)",

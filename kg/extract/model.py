@@ -49,6 +49,7 @@ class DraftClaim:
     basis: str = "direct-report"
     according_to: str = NARRATOR
     span: Span = field(default_factory=lambda: Span(0, 0))
+    confidence: float = 0.5  # the extractor's confidence in the claim as drafted, in [0, 1]
 
 
 @dataclass

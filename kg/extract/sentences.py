@@ -70,21 +70,20 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
 
 def _with_planning(ctx: ArticleState, index: int, begin: int, end: int,
                    values: dict[str, Any]) -> dict[str, Any]:
-    """A planned event is not yet a fact (probable, the planning words as cue); a cancelled
-    one is said not to happen (negative)."""
+    """A planned event is not yet a fact: future, with the planning words ("doit", "will",
+    "is scheduled to") as its cue, so the claim never reads as a fact that it happened; a
+    cancelled one is said not to happen (negative)."""
     found = planning(ctx, index, begin, end)
     if found is None or values["certainty"] == "unknown":
         return values
     status, words = found
-    out = {**values, "temporality": "future"} if status == "planned" else dict(values)
+    out = dict(values)
     if status == "cancelled":
         out["polarity"] = "negative"
-    elif out["certainty"] == "certain":
-        out["certainty"] = "probable"
-    if out["hedge_cue"] is None or (out["according_to"] != NARRATOR and out["hedge_cue"] != words):
-        out["hedge_cue"] = words if out["hedge_cue"] is None else out["hedge_cue"]
-    if out["according_to"] == NARRATOR and out["basis"] == "direct-report":
-        out["basis"] = "journalist-speculation" if status == "planned" else "direct-report"
+    else:
+        out["temporality"] = "future"
+    if out["hedge_cue"] is None:
+        out["hedge_cue"] = words
     return out
 
 
@@ -133,7 +132,7 @@ def _statement(ctx: ArticleState, index: int, attribution: Attribution) -> str:
     words = ctx.text[ab:ae]
     if ctx.rx(r"^(?:selon|d[’']après|according to)\b").search(words):
         quote_end = ab + len(words.rstrip())
-    add_claim(ctx, index, ab, quote_end, [statement.id], temporality="past")
+    add_claim(ctx, index, ab, quote_end, [statement.id], temporality="past", confidence=0.8)
     return statement.id
 
 
@@ -172,8 +171,8 @@ def claim_for(ctx: ArticleState, index: int, begin: int, end: int, about: list[s
     if not about:
         placeholder = add_thing(ctx, "Event", {}, [], extra=f"phrase {index}")
         about = [placeholder.id]
-        values = {**values, "certainty": "unknown", "polarity": "positive"}
-    add_claim(ctx, index, begin, end, about, **values)
+        values = {**values, "certainty": "unknown", "polarity": "positive", "confidence": 0.2}
+    add_claim(ctx, index, begin, end, about, **{"confidence": 0.6, **values})
 
 
 def extract_draft(text: str, lang: str, article_id: str, knowledge: Knowledge) -> Draft:

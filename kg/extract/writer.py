@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kg.corpus import read_text
 from kg.errors import InputError
@@ -14,6 +17,9 @@ from kg.extract.knowledge import load_knowledge
 from kg.extract.model import LANGS, NARRATOR, Draft
 from kg.extract.sentences import extract_draft
 from kg.text import split_sentences
+
+#: the annotator of a machine draft (REVIEW_FORMAT.md)
+SOFTWARE = "kg-extract"
 
 
 def _q(value: str) -> str:
@@ -29,49 +35,77 @@ def _label(label: dict[str, str]) -> str:
     return "{" + ", ".join(f"{lang}: {_q(label[lang])}" for lang in LANGS if lang in label) + "}"
 
 
-def render_annotation(draft: Draft) -> str:
-    """The draft as annotation.yaml text: every scalar quoted, review notes as comments."""
+def render_annotation(draft: Draft, annotated_at: str | None = None) -> str:
+    """The draft as annotation.yaml text: every scalar quoted, review notes as comments, the
+    provenance of a machine draft and ``review: drafted`` on every claim (REVIEW_FORMAT)."""
     lines = [f"# Draft annotation of {draft.article_id} written by `kg extract` ({draft.lang}).",
              "# REVIEW EVERY LINE before moving this folder under data/articles/: ids, types,",
              "# participants, certainty, hedge cue, evidential basis and speaker are guesses.",
-             "# Claims default to the narrator; a certain, positive, direct, unhedged claim by",
-             "# the narrator makes its things facts (dkg:assertedBy).",
-             f"article: {_q(draft.article_id)}", ""]
-    if draft.entities:
-        lines.append("entities:")
-        for entity in draft.entities:
-            note = entity.get("_review")
-            if note:
-                lines.append(f"  # {note}")
-            lines.append(f"  - id: {_q(entity['id'])}")
-            lines.append(f"    type: {_q(entity['type'])}")
-            lines.append(f"    label: {_label(entity['label'])}")
-            for key, value in entity.items():
-                if key in ("id", "type", "label", "_review"):
-                    continue
-                if isinstance(value, dict):
-                    lines.append(f"    {key}: " + "{" + ", ".join(
-                        f"{k}: {_flow(v if isinstance(v, list) else [v])}" for k, v in value.items())
-                        + "}")
-                else:
-                    lines.append(f"    {key}: {_flow(value if isinstance(value, list) else [value])}")
-        lines.append("")
+             "# Every claim is `review: drafted`: nothing here is a fact until a person reviews",
+             "# it. Claims default to the narrator; a reviewed, certain, positive, direct,",
+             "# unhedged claim by the narrator makes its things facts (dkg:assertedBy).",
+             f"article: {_q(draft.article_id)}", *_provenance(annotated_at), ""]
+    lines += _entity_lines(draft)
+    lines += _thing_lines(draft)
+    lines += _claim_lines(draft)
+    return "\n".join(lines) + "\n"
+
+
+def _provenance(annotated_at: str | None) -> list[str]:
+    when = annotated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ["provenance:",
+            f"  annotator: {{software: {_q(SOFTWARE)}, version: {_q(kg_version())}}}",
+            f"  annotatedAt: {_q(when)}"]
+
+
+def kg_version() -> str:
+    """The version of the package that drafted (installed metadata, else the source's)."""
+    try:
+        return importlib.metadata.version("diplo-kg")
+    except importlib.metadata.PackageNotFoundError:
+        import kg
+
+        return str(kg.__version__)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v if isinstance(v, list) else [v])}"
+                               for k, v in value.items()) + "}"
+    return _flow(value if isinstance(value, list) else [value])
+
+
+def _entity_lines(draft: Draft) -> list[str]:
+    if not draft.entities:
+        return []
+    lines = ["entities:"]
+    for entity in draft.entities:
+        if entity.get("_review"):
+            lines.append(f"  # {entity['_review']}")
+        lines += [f"  - id: {_q(entity['id'])}", f"    type: {_q(entity['type'])}",
+                  f"    label: {_label(entity['label'])}"]
+        lines += [f"    {key}: {_value(value)}" for key, value in entity.items()
+                  if key not in ("id", "type", "label", "_review")]
+    return [*lines, ""]
+
+
+def _thing_lines(draft: Draft) -> list[str]:
     defined = [t for t in draft.things if t.defined]
-    if defined:
-        lines.append("things:")
-        for thing in defined:
-            if thing.type == "Event":
-                lines.append("  # unclassified: no trigger word; give it a type or point the claim"
-                             " at an existing thing")
-            lines.append(f"  - id: {_q(thing.id)}")
-            lines.append(f"    type: {_q(thing.type)}")
-            lines.append(f"    label: {_label(thing.label)}")
-            for key, values in thing.props.items():
-                if values:
-                    lines.append(f"    {key}: {_flow(values)}")
-        lines.append("")
-    lines.append("claims:")
-    current = -1
+    if not defined:
+        return []
+    lines = ["things:"]
+    for thing in defined:
+        if thing.type == "Event":
+            lines.append("  # unclassified: no trigger word; give it a type or point the claim"
+                         " at an existing thing")
+        lines += [f"  - id: {_q(thing.id)}", f"    type: {_q(thing.type)}",
+                  f"    label: {_label(thing.label)}"]
+        lines += [f"    {key}: {_flow(values)}" for key, values in thing.props.items() if values]
+    return [*lines, ""]
+
+
+def _claim_lines(draft: Draft) -> list[str]:
+    lines, current = ["claims:"], -1
     sentences = split_sentences(draft.text)
     for claim in draft.claims:
         if claim.sentence != current:
@@ -80,21 +114,16 @@ def render_annotation(draft: Draft) -> str:
             words = " ".join(draft.text[span.begin:span.end].split())
             lines.append(f"  # sentence {current} [{span.begin}, {span.end}): "
                          f"{words[:70]}{'…' if len(words) > 70 else ''}")
-        lines.append(f"  - id: {_q(claim.id)}")
-        lines.append(f"    quote: {_q(claim.quote)}")
-        lines.append(f"    about: {_flow(claim.about)}")
-        lines.append(f"    certainty: {_q(claim.certainty)}")
-        if claim.polarity != "positive":
-            lines.append(f"    polarity: {_q(claim.polarity)}")
-        if claim.temporality:
-            lines.append(f"    temporality: {_q(claim.temporality)}")
-        if claim.hedge_cue:
-            lines.append(f"    hedgeCue: {_q(claim.hedge_cue)}")
-        if claim.basis != "direct-report":
-            lines.append(f"    evidentialBasis: {_q(claim.basis)}")
-        if claim.according_to != NARRATOR:
-            lines.append(f"    accordingTo: {_q(claim.according_to)}")
-    return "\n".join(lines) + "\n"
+        lines += [f"  - id: {_q(claim.id)}", f"    quote: {_q(claim.quote)}",
+                  f"    about: {_flow(claim.about)}", f"    certainty: {_q(claim.certainty)}"]
+        optional = (("polarity", claim.polarity, "positive"), ("temporality", claim.temporality, None),
+                    ("hedgeCue", claim.hedge_cue, None),
+                    ("evidentialBasis", claim.basis, "direct-report"),
+                    ("accordingTo", claim.according_to, NARRATOR))
+        lines += [f"    {key}: {_q(value)}" for key, value, default in optional
+                  if value and value != default]
+        lines += ["    review: drafted", f"    confidence: {claim.confidence:.2f}"]
+    return lines
 
 
 def render_meta(article_id: str, lang: str) -> str:
