@@ -270,3 +270,38 @@ def test_draft_says_who_drafted_it_and_that_nothing_is_reviewed(tmp_path: Path) 
     assert loaded["provenance"]["annotatedAt"] == "2026-12-06T21:40:00Z"
     assert [(c["review"], c["confidence"]) for c in loaded["claims"]] == [("drafted", "0.60"),
                                                                           ("drafted", "0.25")]
+
+
+@needs_spacy
+def test_batch_drafts_side_by_side_all_build(tmp_path: Path, data_copy: Path) -> None:
+    """Many files in one run (one model load): each draft gets its own id, later drafts refer
+    to what earlier ones define, and the drafts build together (no id defined twice)."""
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Wang Yi arrived in Moscow on Monday. The weather was mild.",
+                                encoding="utf-8")
+    (news / "b.txt").write_text("Wang Yi met Putin in Moscow. The weather was cold.",
+                                encoding="utf-8")
+    out = tmp_path / "drafts"
+    assert main(["extract", str(news), "--lang", "en", "-o", str(out), "--data", str(data_copy),
+                 "--ontology", str(ONTOLOGY)]) == 0
+    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(folders) == 2 and folders[0].name[:3] != folders[1].name[:3]
+    defined = [line for f in folders for line in (f / "annotation.yaml").read_text().splitlines()
+               if line.startswith("  - id: ")]
+    built = build_graph(data_copy, ONTOLOGY, extra_articles=tuple(folders))
+    assert built.report.conforms
+    assert len(defined) == len(set(defined))
+
+
+@needs_spacy
+def test_a_huge_one_line_article_is_parsed_sentence_by_sentence(knowledge: kg.extract.Knowledge) -> None:
+    """A sentence longer than the cap is parsed on its first characters only: the parse of a
+    megabyte line stays small (the draft still has a claim for it)."""
+    from kg.extract.parse import MAX_SENTENCE_CHARS, parse_sentences
+    from kg.text import split_sentences
+
+    text = "Putin met Kim " + "and talked " * 20_000 + "in Moscow."
+    nlp = kg.extract.pipeline("en", knowledge)
+    docs = parse_sentences(nlp, text, split_sentences(text))
+    assert len(docs) == 1 and len(docs[0].text) <= MAX_SENTENCE_CHARS

@@ -26,7 +26,9 @@ class ArticleState:
         self.speakers: list[str] = []
         self.source_types: dict[str, str] = dict(knowledge.source_types)
         self.state_of: dict[str, str] = dict(knowledge.state_of)
-        self.tag = slug(article_id.split("_")[-1])[:6].strip("-")
+        # the article's tag ends every new thing id: unique per article, so two drafts side
+        # by side never mint the same id (``kg build`` refuses a redefined one)
+        self.tag = slug(article_id)[-10:].strip("-")
         self.sentences = split_sentences(text)
         self.docs: list[Any] = []  # one parse per sentence (kg.extract.parse)
         self._re = functools.cache(lambda p: re.compile(p, re.I))

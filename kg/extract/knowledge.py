@@ -236,3 +236,22 @@ def _states(sources: list[Node], entities: dict[str, KnownEntity],
 
 
 # ---------------------------------------------------------------------------- NLP pipeline
+
+
+def with_draft(knowledge: Knowledge, draft: Any) -> Knowledge:
+    """``knowledge`` plus what a draft defines (its new actors, the gazetteer actors it
+    defined, its things and ids), for the next draft of the same batch. Surface forms are
+    unchanged, so the pipeline's ruler is not rebuilt."""
+    entities = dict(knowledge.entities)
+    for entry in draft.entities:
+        ident = str(entry["id"])
+        known = entities.get(ident)
+        label = {k: str(v) for k, v in entry.get("label", {}).items()}
+        entities[ident] = KnownEntity(ident, str(entry["type"]), label,
+                                      known.forms if known else {lang: () for lang in LANGS},
+                                      known.demonyms if known else {}, True, {})
+    things = [KnownThing(t.id, t.type, {k: tuple(v) for k, v in t.props.items()})
+              for t in draft.things if t.defined]
+    ids = {str(e["id"]) for e in draft.entities} | {t.id for t in things}
+    return Knowledge(entities, (*knowledge.things, *things), knowledge.ids | ids,
+                     knowledge.source_types, knowledge.state_of, knowledge.kinds, knowledge.world)

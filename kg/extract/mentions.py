@@ -163,6 +163,8 @@ def speaker_entity(ctx: ArticleState, words: str, begin: int) -> str | None:
         return None
     states = ctx.demonym_states(phrase)
     ident = slug(phrase)[:60].strip("-")
+    if ident in ctx.knowledge.entities:  # an earlier draft of the batch defined it
+        return ident
     if ident not in ctx.defined_entities:
         if ident in ctx.used_ids:
             return None

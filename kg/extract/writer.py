@@ -6,14 +6,14 @@ import hashlib
 import importlib.metadata
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kg.corpus import read_text
 from kg.errors import InputError
-from kg.extract.knowledge import load_knowledge
+from kg.extract.knowledge import load_knowledge, with_draft
 from kg.extract.model import LANGS, NARRATOR, Draft
 from kg.extract.sentences import extract_draft
 from kg.text import split_sentences
@@ -131,49 +131,86 @@ def render_meta(article_id: str, lang: str) -> str:
             f"id: {_q(article_id)}\nlanguage: {_q(lang)}\nunknown: [title, publisher, published]\n")
 
 
-def default_article_id(text: str, data_dir: Path) -> str:
-    """``NNN_<16 hex of the text's SHA-256>``, NNN the next free index under data/articles."""
+def default_article_id(text: str, data_dir: Path, taken: Iterable[int] = ()) -> str:
+    """``NNN_<16 hex of the text's SHA-256>``, NNN the next index free under data/articles and
+    not in ``taken`` (the drafts of the same batch)."""
     articles = data_dir / "articles"
     indexes = [int(p.name[:3]) for p in articles.iterdir()
                if p.is_dir() and p.name[:3].isdigit()] if articles.is_dir() else []
-    index = max((i for i in indexes if i < 900), default=-1) + 1
+    index = max((i for i in (*indexes, *taken) if i < 900), default=-1) + 1
     return f"{index:03d}_{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
 DRAFT_FILES = ("article.txt", "meta.yaml", "annotation.yaml")
 
 
-def write_draft(article: Path, lang: str, out_dir: Path | None, data_dir: Path) -> Path:
-    """Extract ``article`` and write a draft article folder (refuses to overwrite anything).
-
-    The folder name is the article id (default ``drafts/<NNN_hash>``); it holds a byte copy of
-    the text, ``meta.yaml`` and ``annotation.yaml``. Move it under ``data/articles/`` after
-    review and ``kg build`` takes it as it is.
-    """
-    text = read_text(article)
-    if out_dir is None:
-        out_dir = Path("drafts") / default_article_id(text, data_dir)
+def _check_target(out_dir: Path) -> None:
     for name in DRAFT_FILES:
         if (out_dir / name).exists():
             raise InputError("refusing to overwrite an existing draft file (choose another -o)",
                              path=out_dir / name)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("refusing to overwrite an existing file (-o names a folder)", path=out_dir)
-    article_id = out_dir.name
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", article_id):
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", out_dir.name):
         raise InputError("the draft folder name is the article id: use letters, digits, _ and -",
                          path=out_dir)
-    knowledge = load_knowledge(data_dir, exclude_article=article_id)
-    draft = extract_draft(text, lang, article_id, knowledge)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "article.txt").write_bytes(article.read_bytes())
-    for name, content in (("meta.yaml", render_meta(article_id, lang)),
-                          ("annotation.yaml", render_annotation(draft))):
-        with (out_dir / name).open("x", encoding="utf-8") as handle:
-            handle.write(content)
-    return out_dir
 
 
-# ---------------------------------------------------------------------------- evaluation
-#
-# Matching, per article (the article is extracted as unseen: its own annotation is left out
+def article_files(paths: Sequence[Path]) -> list[Path]:
+    """The article texts named: files as given, folders by their ``*.txt`` (sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.txt") if p.is_file())
+            if not found:
+                raise InputError("no *.txt article in this folder", path=path)
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
+def draft_targets(articles: Sequence[Path], out: Path | None, data_dir: Path) -> list[Path]:
+    """Where each draft goes. One article: ``out`` is its folder (default drafts/<NNN_hash>).
+    Several: ``out`` is the parent (default drafts/) and each gets its own NNN_hash folder."""
+    if len(articles) == 1 and out is not None:
+        return [out]
+    parent, taken, targets = out or Path("drafts"), [], []
+    for article in articles:
+        ident = default_article_id(read_text(article), data_dir, taken)
+        taken.append(int(ident[:3]))
+        targets.append(parent / ident)
+    return targets
+
+
+def write_drafts(articles: Sequence[Path], lang: str, out: Path | None, data_dir: Path,
+                 ontology_dir: Path | None = None) -> list[Path]:
+    """Extract every article and write one draft folder each (never overwriting anything).
+
+    The model and the gazetteer load once for the batch; each draft's new actors and things
+    are known to the next ones, so drafts side by side refer to one another instead of
+    defining an id twice, and they all build together. A folder holds a byte copy of the
+    text, ``meta.yaml`` and ``annotation.yaml``; its name is the article id.
+    """
+    targets = draft_targets(articles, out, data_dir)
+    for target in targets:
+        _check_target(target)
+    if len({t.name for t in targets}) < len(targets):
+        raise InputError("two drafts would have the same folder name", path=targets[0].parent)
+    knowledge = load_knowledge(data_dir, exclude_article=targets[0].name if len(targets) == 1
+                               else None, ontology_dir=ontology_dir)
+    for article, target in zip(articles, targets, strict=True):
+        draft = extract_draft(read_text(article), lang, target.name, knowledge)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "article.txt").write_bytes(article.read_bytes())
+        for name, content in (("meta.yaml", render_meta(target.name, lang)),
+                              ("annotation.yaml", render_annotation(draft))):
+            with (target / name).open("x", encoding="utf-8") as handle:
+                handle.write(content)
+        knowledge = with_draft(knowledge, draft)
+    return targets
+
+
+def write_draft(article: Path, lang: str, out_dir: Path | None, data_dir: Path) -> Path:
+    """One article's draft folder (see :func:`write_drafts`)."""
+    return write_drafts([article], lang, out_dir, data_dir)[0]
