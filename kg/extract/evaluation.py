@@ -80,13 +80,68 @@ class ArticleScores:
     attribution: Ratio
     basis: Ratio
     not_a_fact: Score
+    #: issue 15's measures: fact-shaped draft claims the gold says are not facts (of all the
+    #: fact-shaped draft claims), speaker of the gold's attributed claims, denials (negative
+    #: and credited to the denier), hedge cues found, placeholder events (of the draft's events)
+    false_facts: Ratio = Ratio(0, 0)
+    attributed: Ratio = Ratio(0, 0)
+    denials: Ratio = Ratio(0, 0)
+    hedge_cues: Ratio = Ratio(0, 0)
+    placeholders: Ratio = Ratio(0, 0)
 
     def __add__(self, other: ArticleScores) -> ArticleScores:
         return ArticleScores("all", *(getattr(self, f) + getattr(other, f) for f in _FIELDS))
 
 
 _FIELDS = ("entities", "events", "proposals", "legs", "claims_paired", "certainty", "attribution",
-           "basis", "not_a_fact")
+           "basis", "not_a_fact", "false_facts", "attributed", "denials", "hedge_cues",
+           "placeholders")
+
+
+def _fact_shaped(claim: dict[str, Any]) -> bool:
+    return (claim["certainty"] == "certain" and claim["polarity"] == "positive"
+            and claim["basis"] == "direct-report" and claim["accordingTo"] == NARRATOR
+            and not claim["hedgeCue"])
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> int:
+    return min(a["span"].end, b["span"].end) - max(a["span"].begin, b["span"].begin)
+
+
+def _false_facts(gold: _View, mine: _View) -> Ratio:
+    """Fact-shaped draft claims whose most-overlapping gold claim is not a fact (or that
+    overlap no gold claim)."""
+    shaped = [c for c in mine.claims if _fact_shaped(c)]
+    false = 0
+    for claim in shaped:
+        same = [g for g in gold.claims if g["sentence"] == claim["sentence"] and _overlap(g, claim) > 0]
+        best = max(same, key=lambda g: _overlap(g, claim), default=None)
+        false += int(best is None or not _fact_shaped(best))
+    return Ratio(false, len(shaped))
+
+
+def _issue_measures(gold: _View, mine: _View, mapping: dict[str, str]) -> tuple[Ratio, ...]:
+    attributed = denials = cues = Ratio(0, 0)
+    for claim in gold.claims:
+        same = [c for c in mine.claims if c["sentence"] == claim["sentence"] and _overlap(c, claim) > 0]
+        speakers = {mapping.get(c["accordingTo"], c["accordingTo"]) for c in same}
+        if claim["accordingTo"] != NARRATOR:
+            attributed += Ratio(int(claim["accordingTo"] in speakers), 1)
+        if claim["polarity"] == "negative":
+            denials += Ratio(int(any(c["polarity"] == "negative" and mapping.get(
+                c["accordingTo"], c["accordingTo"]) == claim["accordingTo"] for c in same)), 1)
+        if claim["hedgeCue"]:
+            written = " ".join(str(c["hedgeCue"]) for c in mine.claims
+                               if c["sentence"] == claim["sentence"] and c["hedgeCue"])
+            cue = str(claim["hedgeCue"])
+            cues += Ratio(int(cue in written or any(str(c["hedgeCue"]) in cue for c in same
+                                                    if c["hedgeCue"])), 1)
+    events = [t for t, (type_name, _p) in mine.things.items()
+              if t in {i for c in mine.claims for i in c["about"]} and type_name not in _NOT_EVENTS
+              and t not in gold.things]
+    placeholders = [t for t in events if mine.things[t][0] == "Event"]
+    return (_false_facts(gold, mine), attributed, denials, cues,
+            Ratio(len(placeholders), len(events)))
 
 
 @dataclass
@@ -251,7 +306,7 @@ def score_draft(draft: Draft, annotation: Node, knowledge: Knowledge) -> Article
         fact += Score(int(is_hedged[0] and is_hedged[1]), int(is_hedged[1] and not is_hedged[0]),
                       int(is_hedged[0] and not is_hedged[1]))
     return ArticleScores(draft.article_id, entities, events, proposals, legs, paired, certainty,
-                         attribution, basis, fact)
+                         attribution, basis, fact, *_issue_measures(gold, mine, mapping))
 
 
 def evaluate(gold_dirs: Sequence[Path], data_dir: Path) -> list[ArticleScores]:
@@ -298,9 +353,21 @@ def format_scores(results: Sequence[ArticleScores]) -> str:
                      f"{row.certainty.value:>9.2f} {row.attribution.value:>8.2f} "
                      f"{row.basis.value:>6.2f} {row.not_a_fact.f1:>9.2f}")
     last = rows[-1]
+    lines.insert(0, _issue_line(last))
     lines.append("counts (tp/fp/fn): " + ", ".join(
         f"{name} {getattr(last, name).tp}/{getattr(last, name).fp}/{getattr(last, name).fn}"
         for name in ("entities", "events", "proposals", "legs")))
     lines.append("claims: gold claims paired with a draft claim (same sentence, overlapping quote); "
                  "certainty/speaker/basis: accuracy on the pairs; hedged F1: not-a-fact detection.")
     return "\n".join(lines) + "\n"
+
+
+def _issue_line(row: ArticleScores) -> str:
+    """Issue 15's measures, false facts first."""
+    def ratio(r: Ratio) -> str:
+        return f"{r.value:.2f} ({r.correct}/{r.total})" if r.total else "n/a"
+
+    return (f"false facts: {row.false_facts.correct} of {row.false_facts.total} fact-shaped draft "
+            f"claims | speaker of attributed claims {ratio(row.attributed)} | denials negative "
+            f"and credited {ratio(row.denials)} | hedge cues found {ratio(row.hedge_cues)} | "
+            f"placeholder events {ratio(row.placeholders)}\n")
