@@ -99,9 +99,20 @@ def _kinds_of(path: Path, _mtime: int) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(kinds.items()))
 
 
+def _load(path: Path) -> Any:
+    """A YAML file of data/, parsed once per process while it is unchanged."""
+    stat = path.stat()
+    return _load_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(path: Path, _mtime: int, _size: int) -> Any:
+    return load_yaml(path)
+
+
 def _read_data(data_dir: Path, exclude_article: str | None) -> tuple[list[Node], list[KnownThing],
                                                                       set[str]]:
-    registry = load_yaml(data_dir / "entities.yaml")
+    registry = _load(data_dir / "entities.yaml")
     sources: list[Node] = list(entries(registry, "entities"))
     things: list[KnownThing] = []
     ids: set[str] = {e["id"] for e in sources if isinstance(e.get("id"), str)}
@@ -110,7 +121,7 @@ def _read_data(data_dir: Path, exclude_article: str | None) -> tuple[list[Node],
     for folder in folders:
         if folder.name == exclude_article or not (folder / "annotation.yaml").is_file():
             continue
-        annotation = load_yaml(folder / "annotation.yaml")
+        annotation = _load(folder / "annotation.yaml")
         for entry in entries(annotation, "entities"):
             sources.append(entry)
             ids.add(str(entry.get("id")))
@@ -139,7 +150,7 @@ def _registry_entities(sources: list[Node], kinds: dict[str, str]) -> dict[str, 
 
 
 def _add_gazetteer(path: Path, entities: dict[str, KnownEntity]) -> None:
-    for entry in entries(load_yaml(path), "entries"):
+    for entry in entries(_load(path), "entries"):
         ident = str(entry.get("id"))
         demonyms_node = entry.get("demonyms") if isinstance(entry.get("demonyms"), Node) else {}
         demonyms = {lang: strings(demonyms_node.get(lang)) for lang in LANGS}

@@ -31,6 +31,19 @@ def parse_sentences(nlp: Any, text: str, sentences: Sequence[Span]) -> list[Any]
     return list(nlp.pipe(texts, batch_size=64))
 
 
+def parse_batch(nlp: Any, texts: Sequence[str]) -> list[list[Any]]:
+    """The sentence parses of many articles in one ``nlp.pipe`` run: one list of Docs per
+    article. (Two processes were slower on the shared 2-core machine: the copy of the model
+    and the Docs sent back cost more than the parse they share.)"""
+    from kg.text import split_sentences
+
+    spans = [split_sentences(text) for text in texts]
+    flat = [text[s.begin:min(s.end, s.begin + MAX_SENTENCE_CHARS)]
+            for text, sentences in zip(texts, spans, strict=True) for s in sentences]
+    docs = iter(nlp.pipe(flat, batch_size=128))
+    return [[next(docs) for _s in sentences] for sentences in spans]
+
+
 def char_span(tokens: Iterable[Any], offset: int) -> tuple[int, int]:
     """The character range covering ``tokens`` (a token list or a subtree), shifted by ``offset``."""
     items = list(tokens)

@@ -175,8 +175,13 @@ def claim_for(ctx: ArticleState, index: int, begin: int, end: int, about: list[s
     add_claim(ctx, index, begin, end, about, **{"confidence": 0.6, **values})
 
 
-def extract_draft(text: str, lang: str, article_id: str, knowledge: Knowledge) -> Draft:
-    """Extract a draft annotation of ``text`` (pure: no file access beyond the cached model)."""
+def extract_draft(text: str, lang: str, article_id: str, knowledge: Knowledge,
+                  docs: list[Any] | None = None) -> Draft:
+    """Extract a draft annotation of ``text`` (pure: no file access beyond the cached model).
+    ``docs``: the sentences already parsed (a batch parses all its articles in one go)."""
     if lang not in LANGS:
         raise InputError(f"unsupported language {lang!r} (fr or en)")
-    return run(ArticleState(text, lang, article_id, knowledge, pipeline(lang, knowledge)))
+    ctx = ArticleState(text, lang, article_id, knowledge, pipeline(lang, knowledge))
+    if docs is not None:
+        ctx.docs = docs
+    return run(ctx)

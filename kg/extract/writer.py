@@ -15,6 +15,8 @@ from kg.corpus import read_text
 from kg.errors import InputError
 from kg.extract.knowledge import load_knowledge, with_draft
 from kg.extract.model import LANGS, NARRATOR, Draft
+from kg.extract.nlp import pipeline
+from kg.extract.parse import parse_batch
 from kg.extract.sentences import extract_draft
 from kg.text import split_sentences
 
@@ -199,8 +201,10 @@ def write_drafts(articles: Sequence[Path], lang: str, out: Path | None, data_dir
         raise InputError("two drafts would have the same folder name", path=targets[0].parent)
     knowledge = load_knowledge(data_dir, exclude_article=targets[0].name if len(targets) == 1
                                else None, ontology_dir=ontology_dir)
-    for article, target in zip(articles, targets, strict=True):
-        draft = extract_draft(read_text(article), lang, target.name, knowledge)
+    texts = [read_text(article) for article in articles]
+    parses = parse_batch(pipeline(lang, knowledge), texts)
+    for article, text, docs, target in zip(articles, texts, parses, targets, strict=True):
+        draft = extract_draft(text, lang, target.name, knowledge, docs)
         target.mkdir(parents=True, exist_ok=True)
         (target / "article.txt").write_bytes(article.read_bytes())
         for name, content in (("meta.yaml", render_meta(target.name, lang)),
