@@ -59,7 +59,7 @@ def _speech_verbs(ctx: ArticleState, doc: Any) -> list[Any]:
 def parse_attribution(ctx: ArticleState, index: int) -> Attribution | None:
     doc, offset = ctx.docs[index], ctx.sentences[index].begin
     for verb in _speech_verbs(ctx, doc):
-        subject = subject_of(verb)
+        subject = subject_of(verb) or _fallback_subject(verb)
         if subject is None or subject.lower_ in FIRST_PERSON:
             continue
         speaker = resolve_speaker(ctx, index, subject)
@@ -89,6 +89,30 @@ def parse_attribution(ctx: ArticleState, index: int) -> Attribution | None:
     return None
 
 
+def _fallback_subject(verb: Any) -> Any | None:
+    """Where the parser missed the subject: the noun after an inverted speech verb ("…,
+    poursuit le communiqué") or the name just before the verb ("De son côté la Syrie nie…")."""
+    doc = verb.doc
+    inverted = any(c.i < verb.i and c.dep_ in ("advcl", "ccomp", "parataxis") for c in verb.children) \
+        or (verb.i > 0 and doc[verb.i - 1].is_punct) or any(
+            c.dep_.startswith("aux") and c.i < verb.i and c.i > 0 and doc[c.i - 1].is_punct
+            for c in verb.children)
+    if inverted:
+        return next((c for c in verb.children if c.i > verb.i and c.pos_ in ("NOUN", "PROPN")
+                     and c.dep_ in ("obj", "dobj", "nmod", "obl:mod")), None)
+    before = verb.i - 1
+    while before >= 0 and (doc[before].dep_.startswith("aux") or doc[before].pos_ in ("ADV", "PART")):
+        before -= 1
+    if before >= 0 and doc[before].pos_ == "PROPN":
+        return doc[before]
+    return None
+
+
+#: nouns standing for the last source ("poursuit le communiqué", "the statement added")
+_SOURCE_BACKREFS = frozenset({"communiqué", "statement", "texte", "text", "report", "rapport",
+                              "document", "note", "département", "department", "release"})
+
+
 def _kind(ctx: ArticleState, ident: str) -> str:
     entity = ctx.knowledge.entities.get(ident)
     if entity is not None:
@@ -115,6 +139,8 @@ def resolve_speaker(ctx: ArticleState, index: int, subject: Any) -> str | None:
             ident = chosen[0].id if kinds == {"person"} else chosen[-1].id
             return (ctx.state(ident) or ident) if chosen[0].kind == "place" else ident
     lower = subject.lower_
+    if subject.lemma_.lower() in _SOURCE_BACKREFS or lower in _SOURCE_BACKREFS:
+        return _last_speaker(ctx, {"org", "media", "state", "person", "group", "actor"})
     if lower in lex.PRONOUNS[ctx.lang]:
         return _last_speaker(ctx, {"person"}) or _last_speaker(ctx, {"org", "media", "state"})
     if lower in ("it", "elle", "-elle") and ctx.speakers:

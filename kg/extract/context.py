@@ -24,6 +24,7 @@ class ArticleState:
         self.defined_entities: set[str] = set()
         self.recent: list[Mention] = []
         self.speakers: list[str] = []
+        self.attributed: set[int] = set()  # sentences with an attribution of their own
         self.source_types: dict[str, str] = dict(knowledge.source_types)
         self.state_of: dict[str, str] = dict(knowledge.state_of)
         # the article's tag ends every new thing id: unique per article, so two drafts side

@@ -46,7 +46,7 @@ TRIGGERS: dict[str, tuple[Trigger, ...]] = {
         Trigger("Summit", r"\bsommets?\b"),
         Trigger("Meeting", r"\brencontr\w*\b|\bréuni[se]?\b"),
         Trigger("Negotiation", r"\bdiscussions?\b|\bnégociations?\b|\bentretiens?\b|\bpourparlers\b"
-                               r"|\bs(?:’|')(?:est |sont )?entretenu\w*\b|\bnégoci\w+\b"),
+                               r"|\bs(?:’|')(?:est |sont )?entretenu\w*\b|\bnégoci\w+\b|\bdiscut\w+\b"),
         Trigger("Arrival", r"\barriv(?:é|ée|és|ées|er|ée|e|ent|era|ait)\b|\barrivée\b"),
         Trigger("Departure", r"\bdépart\b|\bquitt(?:é|ée|er|e|ent)\b"),
         Trigger("Visit", r"\bvisites?\b|\bvoyages?\b|\bse rendre\b|\bs(?:’|')est rendue?\b|\bséjour\b"),

@@ -162,6 +162,9 @@ def speaker_entity(ctx: ArticleState, words: str, begin: int) -> str | None:
     if not phrase or len(phrase.split()) > 8 or not re.search(lex.SOURCE_NOUNS, phrase, re.I):
         return None
     states = ctx.demonym_states(phrase)
+    if states and re.match(r"(?:responsables|officials|diplomates|diplomats|dirigeants|leaders|"
+                           r"autorités|authorities|officiels)\b", phrase, re.I):
+        return states[0]  # "Russian officials", "les responsables iraniens": the state
     ident = slug(phrase)[:60].strip("-")
     if ident in ctx.knowledge.entities:  # an earlier draft of the batch defined it
         return ident

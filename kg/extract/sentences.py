@@ -47,7 +47,9 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
     text = ctx.text[sentence.begin:sentence.end]
     previous = (ctx.text[ctx.sentences[index - 1].begin:ctx.sentences[index - 1].end]
                 if index else "")
-    attribution = find_attribution(ctx, index)
+    attribution = find_attribution(ctx, index) or _quote_continued(ctx, index, text)
+    if attribution and attribution.end > attribution.begin:
+        ctx.attributed.add(index)
     merged = _clauses(ctx, index, sentence, attribution)
     content = [m for m in merged if not m["attr"]] or merged
     for item in merged:
@@ -56,7 +58,8 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
             target["span"] = (min(target["span"][0], item["span"][0]),
                               max(target["span"][1], item["span"][1]))
             target["cues"] = target["cues"] + item["cues"]
-    statement = _statement(ctx, index, attribution) if attribution else None
+    statement = _statement(ctx, index, attribution) if attribution and \
+        attribution.end > attribution.begin else None
     sentence_mentions = ctx.in_span(sentence.begin, sentence.end)
     for item in content:
         b, e = item["span"]
@@ -66,6 +69,15 @@ def read_sentence(ctx: ArticleState, index: int, sentence: Span) -> None:
         claim_for(ctx, index, b, e, about or ([statement] if statement else []), values)
     ctx.recent += sentence_mentions + [Mention(sentence.end, sentence.end, "", state, "state")
                                        for state in ctx.demonym_states(text)]
+
+
+def _quote_continued(ctx: ArticleState, index: int, text: str) -> Attribution | None:
+    """A quotation that goes on in the next sentence ("« … », a-t-il dit. « … »") is still the
+    last speaker's: a sentence opening with a quotation mark right after an attributed one."""
+    if index - 1 not in ctx.attributed or not ctx.speakers or text[:1] not in "«“\"":
+        return None
+    begin = ctx.sentences[index].begin
+    return Attribution(ctx.speakers[-1], "", begin, begin)
 
 
 def _with_planning(ctx: ArticleState, index: int, begin: int, end: int,
