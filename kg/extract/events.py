@@ -163,10 +163,22 @@ def event_things(ctx: ArticleState, kind: str, clause: Clause) -> list[str]:
     roles = _ROLES.get(kind)
     if roles is not None:
         roles(ctx, kind, clause, props)
+    _place(ctx, kind, clause, props)
     actors = list(dict.fromkeys(a for key in ACTOR_KEYS for a in props.get(key, []) if a))
     if "hasPlace" in props and "hasPlace" in props.get("unknown", []):
         del props["hasPlace"]
     return [add_thing(ctx, kind, props, actors, sentence_text=clause.sentence_text).id]
+
+
+def _place(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
+    """Where it happens: a place named in the clause after "à"/"in"/"at" (not for a trip,
+    whose place is its destination, nor for a statement)."""
+    if kind in ("Visit", "Arrival", "Departure", "PublicStatement") or any(
+            props.get(k) for k in ("hasPlace", "destination", "origin")):
+        return
+    places = [m.id for m in clause.mentions if m.kind == "place"]
+    if places:
+        props["hasPlace"] = places[:1]
 
 
 def _common_props(ctx: ArticleState, kind: str, clause: Clause) -> dict[str, list[str]]:

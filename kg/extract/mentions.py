@@ -52,8 +52,14 @@ def _mention(ctx: ArticleState, ent: Any, offset: int, place_of: dict[str, str])
         return Mention(begin, end, ent.text, ident, ctx.knowledge.kind(entity.type))
     if ent.label_ not in NER_LABELS or _junk(ent):
         return None
+    label = NER_LABELS[ent.label_]
+    following = ent.doc[ent.end] if ent.end < len(ent.doc) else None
+    if label == "LOC" and following is not None and following.pos_ == "ADJ" \
+            and following.is_lower and following.idx == ent.end_char + 1:
+        ent = ent.doc[ent.start:ent.end + 1]  # "l'Extrême-Orient russe", not "Extrême-Orient"
+        end = offset + ent.end_char
     text = HONORIFIC.sub("", ent.text)
-    return new_entity(ctx, text, NER_LABELS[ent.label_], end - len(text))
+    return new_entity(ctx, text, label, end - len(text))
 
 
 def _junk(ent: Any) -> bool:
