@@ -287,6 +287,10 @@ def _parties_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str
         props["outcomeOf"] = [visit.id]
     if kind == "JointMilitaryExercise":
         props["context"] = ["military"]
+    else:
+        goods = find_goods(ctx, clause.begin, clause.end)[:3]
+        if goods:
+            props["goods"] = goods
 
 
 def _stance_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
@@ -342,6 +346,9 @@ def _directed_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[st
     targets = [a for a in _tree_actors(ctx, clause.tree.objects, kinds) if a not in initiators] or \
         [m.id for m in clause.after if m.kind in kinds and m.id not in initiators][:1]
     props["initiator"], props["target"] = initiators[:1], targets[:1]
+    goods = find_goods(ctx, clause.begin, clause.end)[:3] if kind == "Request" else []
+    if goods:
+        props["goods"] = goods
 
 
 def _relation(ctx: ArticleState, clause: Clause) -> list[str]:

@@ -195,10 +195,14 @@ GOODS: tuple[tuple[str, str], ...] = (
     ("satellite-launch-assistance", r"\bsatellites?\b|\bsatellitaires?\b|\bprogramme spatial\b"
                                     r"|\bspace programme\b|\blancement\b"),
     ("space-technology", r"\btechnologies? spatiales?\b|\bspace technology\b"),
-    ("food-aid", r"\b(?:aide|assistance) alimentaire\b|\bfood(?: aid)?\b|\bgrains?\b|\bcéréales\b"),
-    ("munitions", r"\bmunitions?\b|\bobus\b|\bshells?\b|\bammunition\b|\brockets?\b|\broquettes?\b"),
+    ("food-aid", r"\b(?:aide|assistance) alimentaire\b|\bfood(?: aid)?\b|\bgrains?\b|\bcéréales\b"
+                 r"|\bproduits agricoles\b|\bfertili[sz]ers?\b|\bengrais\b|\bwheat\b|\bblé\b"),
+    ("munitions", r"\bartillery shells?\b|\bobus d(?:’|')artillerie\b|\bmunitions?\b|\bobus\b|\bshells?\b|\bammunition\b|\brockets?\b|\broquettes?\b"),
     ("arms", r"\barmes?\b|\barmement\b|\bweapons?\b|\barms\b|\b(?:fighter )?jets\b"
-             r"|\bavions de (?:chasse|combat)\b|\bmissiles?\b|\bchars\b|\btanks\b"),
+             r"|\bavions de (?:chasse|combat)\b|\bmissiles?\b|\bchars\b|\btanks\b|\bdrones?\b"
+             r"|\bRafale\b|\bartillery\b|\bartillerie\b|\barmou?red vehicles\b|\bblindés\b"
+             r"|\blethal (?:aid|military aid)\b|\bassistance militaire\b|\b(?:military|militaire)"
+             r" (?:equipment|équipement)\b|\béquipements? militaires?\b|\bmilitaro-technique\b"),
 )
 
 #: goods of the same family are the same leg when proposals are compared or reused

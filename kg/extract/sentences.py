@@ -23,6 +23,8 @@ def run(ctx: ArticleState) -> Draft:
     if not ctx.docs:
         ctx.docs = parse_sentences(ctx.nlp, ctx.text, ctx.sentences)
     ctx.draft.mentions = find_mentions(ctx)
+    for mention in ctx.draft.mentions:  # the gazetteer actors and places the text names
+        use_entity(ctx, mention.id)
     for index, sentence in enumerate(ctx.sentences):
         read_sentence(ctx, index, sentence)
     return ctx.draft
