@@ -197,7 +197,8 @@ GOODS: tuple[tuple[str, str], ...] = (
     ("space-technology", r"\btechnologies? spatiales?\b|\bspace technology\b"),
     ("food-aid", r"\b(?:aide|assistance) alimentaire\b|\bfood(?: aid)?\b|\bgrains?\b|\bcéréales\b"
                  r"|\bproduits agricoles\b|\bfertili[sz]ers?\b|\bengrais\b|\bwheat\b|\bblé\b"),
-    ("munitions", r"\bartillery shells?\b|\bobus d(?:’|')artillerie\b|\bmunitions?\b|\bobus\b|\bshells?\b|\bammunition\b|\brockets?\b|\broquettes?\b"),
+    ("munitions", r"\bartillery shells?\b|\bobus d(?:’|')artillerie\b|\bmunitions?\b|\bobus\b"
+                  r"|\bshells?\b|\bammunition\b|\brockets?\b|\broquettes?\b"),
     ("arms", r"\barmes?\b|\barmement\b|\bweapons?\b|\barms\b|\b(?:fighter )?jets\b"
              r"|\bavions de (?:chasse|combat)\b|\bmissiles?\b|\bchars\b|\btanks\b|\bdrones?\b"
              r"|\bRafale\b|\bartillery\b|\bartillerie\b|\barmou?red vehicles\b|\bblindés\b"
@@ -222,14 +223,6 @@ PERSON_TITLES: dict[str, tuple[tuple[str, str], ...]] = {
            ("MilitaryOfficial", r"[Gg]eneral|[Aa]dmiral|[Mm]arshal|[Cc]olonel")),
 }
 
-#: English words after which capitalised words are a person's name ("Minister Sergei Shoigu")
-ENGLISH_TITLE_WORDS = ("president", "minister", "spokesman", "spokeswoman", "spokesperson",
-                       "leader", "general", "admiral", "marshal", "colonel", "secretary",
-                       "chancellor", "ambassador", "envoy", "premier")
-
-#: last words of an organisation's name (English has no statistical NER here)
-ORG_HEADS = ("Agency", "Service", "Ministry", "Council", "Office", "Committee", "Command",
-             "Organization", "Organisation", "Department", "News")
 
 # ---------------------------------------------------------------------------- parse-based cues
 #

@@ -30,14 +30,10 @@ def find_mentions(ctx: ArticleState) -> list[Mention]:
     place_of = {f: i for i, e in ctx.knowledge.entities.items() if e.type == "Place"
                 for lang in LANGS for f in e.forms[lang]}
     for sentence, doc in zip(ctx.sentences, ctx.docs, strict=True):
-        taken: list[tuple[int, int]] = []
         for ent in doc.ents:
             mention = _mention(ctx, ent, sentence.begin, place_of)
             if mention:
                 found.append(mention)
-                taken.append((mention.begin, mention.end))
-        if ctx.lang == "en":
-            found += english_names(ctx, doc, taken, sentence.begin)
     return _same_person(sorted(found, key=lambda m: m.begin))
 
 
@@ -58,8 +54,20 @@ def _mention(ctx: ArticleState, ent: Any, offset: int, place_of: dict[str, str])
             and following.is_lower and following.idx == ent.end_char + 1:
         ent = ent.doc[ent.start:ent.end + 1]  # "l'Extrême-Orient russe", not "Extrême-Orient"
         end = offset + ent.end_char
+    if label == "PER":
+        ent = _without_title(ent)
     text = HONORIFIC.sub("", ent.text)
-    return new_entity(ctx, text, label, end - len(text))
+    return new_entity(ctx, text, label, offset + ent.end_char - len(text))
+
+
+def _without_title(ent: Any) -> Any:
+    """A person's name without the title words before it (kept by the English NER)."""
+    start = ent.start
+    while start < ent.end - 1 and (ent.doc[start].lower_ in _TITLE_WORDS
+                                   or ent.doc[start].pos_ in ("ADJ", "DET")
+                                   or ent.doc[start].ent_type_ == "NORP"):
+        start += 1
+    return ent.doc[start:ent.end] if start > ent.start else ent
 
 
 def _junk(ent: Any) -> bool:
@@ -87,34 +95,6 @@ def _same_person(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def english_names(ctx: ArticleState, doc: Any, taken: list[tuple[int, int]],
-                  offset: int) -> list[Mention]:
-    from spacy.matcher import Matcher
-    from spacy.util import filter_spans
-
-    matcher = Matcher(doc.vocab)
-    titles = list(lex.ENGLISH_TITLE_WORDS)
-    matcher.add("PER", [[{"LOWER": {"IN": titles}}, {"IS_TITLE": True, "OP": "+"}]])
-    matcher.add("ORG", [[{"IS_TITLE": True, "OP": "+"}, {"ORTH": {"IN": list(lex.ORG_HEADS)}}]])
-    spans = []
-    for match_id, start, end in matcher(doc):
-        label = doc.vocab.strings[match_id]
-        span = doc[start + 1:end] if label == "PER" else doc[start:end]
-        while label == "ORG" and len(span) > 1 and span[0].lower_ in ("the", "a"):
-            span = span[1:]
-        spans.append(span.char_span(0, len(span.text), label=label) or span)
-    out = []
-    for span in filter_spans(spans):
-        b, e = offset + span.start_char, offset + span.end_char
-        if any(b < te and tb < e for tb, te in taken) or (len(span) < 2 and span.label_ == "PER"):
-            continue
-        label = "PER" if span.label_ == "PER" or title_before(ctx, b) else span.label_
-        mention = new_entity(ctx, span.text, label, b)
-        if mention:
-            out.append(mention)
-    return out
-
-
 def title_before(ctx: ArticleState, begin: int) -> str | None:
     window = ctx.text[max(0, begin - 40):begin]
     for type_name, pattern in lex.PERSON_TITLES[ctx.lang]:
@@ -123,7 +103,15 @@ def title_before(ctx: ArticleState, begin: int) -> str | None:
     return None
 
 
-_DETERMINER = re.compile(r"^(?:the|le|la|les|l’|l')\s*", re.I)
+#: a determiner before a name ("the EU Council", "la France"), but not "Le" of "Le Drian"
+_DETERMINER = re.compile(r"^(?:[Tt]he\s+|le\s+|la\s+|les\s+|l’|l')")
+#: words of a title the English NER keeps in a person's name ("Russian Presidential
+#: Spokesman Dmitry Peskov")
+_TITLE_WORDS = frozenset({"president", "presidential", "minister", "ministry", "spokesman",
+                          "spokeswoman", "spokesperson", "secretary", "chancellor", "prime",
+                          "premier", "foreign", "defence", "defense", "deputy", "vice", "state",
+                          "general", "chief", "senator", "ambassador", "envoy", "aide", "leader",
+                          "of", "us", "u.s."})
 
 
 def new_entity(ctx: ArticleState, text: str, label: str, begin: int) -> Mention | None:
