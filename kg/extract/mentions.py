@@ -49,6 +49,9 @@ def _mention(ctx: ArticleState, ent: Any, offset: int, place_of: dict[str, str])
     if ent.label_ not in NER_LABELS or _junk(ent):
         return None
     label = NER_LABELS[ent.label_]
+    ent = _whole_name(ent)
+    if _junk(ent):
+        return None
     following = ent.doc[ent.end] if ent.end < len(ent.doc) else None
     if label == "LOC" and following is not None and following.pos_ == "ADJ" \
             and following.is_lower and following.idx == ent.end_char + 1:
@@ -70,11 +73,33 @@ def _without_title(ent: Any) -> Any:
     return ent.doc[start:ent.end] if start > ent.start else ent
 
 
+_ROLE_TAILS = frozenset({"spokesman", "spokeswoman", "spokesperson", "president", "minister",
+                         "secretary", "chancellor", "premier", "ambassador", "envoy", "aide",
+                         "leader", "chief", "senator", "director"})
+
+
+def _whole_name(ent: Any) -> Any:
+    """The NER's span grown over the capitalised words it cut off ("Ursula von der" + "Leyen",
+    "Stockholm International Peace" + "Research Institute")."""
+    doc, end = ent.doc, ent.end
+    while end < len(doc) and doc[end].idx == doc[end - 1].idx + len(doc[end - 1].text) + 1 \
+            and doc[end].ent_type_ in ("", ent.label_) and doc[end].ent_iob_ != "B" \
+            and (doc[end].pos_ == "PROPN" or doc[end].is_title) and not doc[end].is_sent_start \
+            and doc[end].lower_ not in _ROLE_TAILS:
+        end += 1
+    while end - 1 > ent.start and doc[end - 1].lower_ in _ROLE_TAILS:
+        end -= 1  # "European Commission President" is the Commission
+    if end - 1 > ent.start and doc[end - 1].lower_ in ("presidential", "foreign"):
+        end -= 1
+    return doc[ent.start:end] if end != ent.end else ent
+
+
 def _junk(ent: Any) -> bool:
     """Not a name: a common noun ("État"), a verb, a lone lower-case word, a pronoun."""
     words = [t for t in ent if not t.is_punct]
     if not words or ent.text.lower().strip(" ’'") in JUNK_NAMES:
         return True
+
     if not any(t.pos_ == "PROPN" or t.is_upper for t in words):
         return True
     return words[0].pos_ in ("VERB", "AUX", "PRON", "ADP")
