@@ -24,7 +24,8 @@ class ArticleState:
         self.defined_entities: set[str] = set()
         self.recent: list[Mention] = []
         self.speakers: list[str] = []
-        self.attributed: set[int] = set()  # sentences with an attribution of their own
+        self.attributed: set[int] = set()
+        self._demonyms: tuple[Any, dict[str, str]] | None = None  # sentences with an attribution of their own
         self.source_types: dict[str, str] = dict(knowledge.source_types)
         self.state_of: dict[str, str] = dict(knowledge.state_of)
         # the article's tag ends every new thing id: unique per article, so two drafts side
@@ -73,13 +74,17 @@ class ArticleState:
         return list(reversed(out))
 
     def demonym_states(self, text: str) -> list[str]:
-        out = []
-        for ident, entity in self.knowledge.entities.items():
-            for form in entity.demonyms.get(self.lang, ()):
-                match = re.search(rf"\b{re.escape(form)}\b", text, re.I)
-                if match and ident not in out:
-                    out.append((match.start(), ident))  # type: ignore[arg-type]
-        return [i for _p, i in sorted(out)]  # type: ignore[misc]
+        """The states whose demonyms the text uses ("l'aide russe"), in text order."""
+        if self._demonyms is None:
+            owner = {form.lower(): ident for ident, entity in self.knowledge.entities.items()
+                     for form in entity.demonyms.get(self.lang, ())}
+            alternatives = "|".join(re.escape(f) for f in sorted(owner, key=len, reverse=True))
+            self._demonyms = (re.compile(rf"\b(?:{alternatives})\b", re.I) if owner else None,
+                              owner)
+        pattern, owner = self._demonyms
+        if pattern is None:
+            return []
+        return list(dict.fromkeys(owner[m.group(0).lower()] for m in pattern.finditer(text)))
 
     def label(self, type_name: str, actors: Sequence[str], extra: str = "") -> dict[str, str]:
         local = {str(e["id"]): e["label"] for e in self.draft.entities}

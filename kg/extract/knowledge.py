@@ -46,6 +46,8 @@ class Knowledge:
     state_of: dict[str, str]
     kinds: dict[str, str] = field(default_factory=dict)
     world: World = field(default_factory=lambda: World((), {}))
+    #: same token, same surface forms: the pipeline keeps its EntityRuler (kg.extract.nlp)
+    forms_token: object = field(default_factory=object)
 
     def kind(self, type_name: str) -> str:
         """person, state, media, org, group, place or actor (from the ontology's hierarchy)."""
@@ -205,8 +207,26 @@ def load_knowledge(data_dir: Path, exclude_article: str | None = None,
     """Read the registry, every article's entities and things (but ``exclude_article``'s, so an
     article can be evaluated as unseen), ``data/gazetteer.yaml`` if present, the world
     gazetteer (``world_dir``, None for none) and the actor classes of the ontology
-    (``ontology_dir``, default: the ``ontology`` folder beside ``data_dir``)."""
-    kinds = ontology_kinds(ontology_dir or data_dir.parent / "ontology")
+    (``ontology_dir``, default: the ``ontology`` folder beside ``data_dir``). The same inputs,
+    unchanged on disk, give the same object (one process drafting many articles reads once)."""
+    ontology_dir = ontology_dir or data_dir.parent / "ontology"
+    if exclude_article is not None and not (data_dir / "articles" / exclude_article).exists():
+        exclude_article = None
+    return _knowledge(data_dir.resolve(), exclude_article, ontology_dir.resolve(),
+                      world_dir.resolve() if world_dir is not None else None,
+                      _data_signature(data_dir))
+
+
+def _data_signature(data_dir: Path) -> tuple[tuple[str, int], ...]:
+    files = [data_dir / "entities.yaml", data_dir / "gazetteer.yaml",
+             *sorted((data_dir / "articles").glob("*/annotation.yaml"))]
+    return tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+
+
+@functools.lru_cache(maxsize=8)
+def _knowledge(data_dir: Path, exclude_article: str | None, ontology_dir: Path,
+               world_dir: Path | None, _signature: tuple[tuple[str, int], ...]) -> Knowledge:
+    kinds = ontology_kinds(ontology_dir)
     sources, things, ids = _read_data(data_dir, exclude_article)
     entities = _registry_entities(sources, kinds)
     gazetteer_path = data_dir / "gazetteer.yaml"
@@ -216,7 +236,7 @@ def load_knowledge(data_dir: Path, exclude_article: str | None = None,
                     if isinstance(e.get("sourceType"), str)}
     source_types.update({i: str(e.definition["sourceType"]) for i, e in entities.items()
                          if "sourceType" in e.definition})
-    world = _world(world_dir.resolve()) if world_dir is not None else World((), {})
+    world = _world(world_dir) if world_dir is not None else World((), {})
     links: dict[str, str] = {}
     _add_world(world, entities, links, source_types)
     return Knowledge(entities, tuple(things), frozenset(ids), source_types,
@@ -265,4 +285,5 @@ def with_draft(knowledge: Knowledge, draft: Any) -> Knowledge:
               for t in draft.things if t.defined]
     ids = {str(e["id"]) for e in draft.entities} | {t.id for t in things}
     return Knowledge(entities, (*knowledge.things, *things), knowledge.ids | ids,
-                     knowledge.source_types, knowledge.state_of, knowledge.kinds, knowledge.world)
+                     knowledge.source_types, knowledge.state_of, knowledge.kinds, knowledge.world,
+                     knowledge.forms_token)

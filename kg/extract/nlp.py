@@ -78,6 +78,7 @@ def ruler_patterns(knowledge: Knowledge, lang: str) -> list[dict[str, str]]:
 #: per language, the patterns the current EntityRuler holds: rebuilt only when they change
 #: (adding patterns runs every form through the model's tokenizer: ~0.2 s in French)
 _RULER_KEYS: dict[str, int] = {}
+_RULER_TOKENS: dict[str, object] = {}
 
 
 def pipeline(lang: str, knowledge: Knowledge) -> Any:
@@ -86,8 +87,11 @@ def pipeline(lang: str, knowledge: Knowledge) -> Any:
     if lang not in LANGS:
         raise InputError(f"unsupported language {lang!r} (fr or en)")
     nlp = _base_pipeline(lang)
+    if "entity_ruler" in nlp.pipe_names and _RULER_TOKENS.get(lang) is knowledge.forms_token:
+        return nlp
     patterns = ruler_patterns(knowledge, lang)
     key = hash(tuple((p["label"], p["pattern"], p["id"]) for p in patterns))
+    _RULER_TOKENS[lang] = knowledge.forms_token
     if "entity_ruler" in nlp.pipe_names and _RULER_KEYS.get(lang) == key:
         return nlp
     if "entity_ruler" in nlp.pipe_names:
