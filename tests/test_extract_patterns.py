@@ -170,3 +170,12 @@ def test_wagner_and_ria_novosti_are_not_persons(knowledge: Knowledge) -> None:
 # 10b. no sentence break at "p.m."/"a.m."
 def test_no_sentence_break_after_pm() -> None:
     assert len(split_sentences("Putin arrived at 5 p.m. local time in Ankara. Talks began.")) == 2
+
+
+def test_denied_receipt_is_a_delivery_from_the_giver(knowledge: Knowledge) -> None:
+    draft = _draft("The Kremlin dismissed as untrue a claim that the rebels received tanks from "
+                   "Russia.", "en", knowledge)
+    delivery = _things(draft, "Delivery")
+    assert delivery and delivery[0].props["giver"] == ["russia"]
+    claim = max(draft.claims, key=lambda c: len(c.quote))
+    assert (claim.polarity, claim.according_to) == ("negative", "kremlin")

@@ -41,13 +41,17 @@ def things_for(ctx: ArticleState, index: int, begin: int, end: int,
                                and ctx.last_thing({"ExchangeProposal"})):
         about += exchange(ctx, index, begin, end, triggers, mentions, cues, attribution)
     for tb, te, kind in triggers:
-        if kind == "EXCHANGE" or (kind in ("DELIVERY", "REQUEST") and about):
+        if kind == "EXCHANGE" or (kind in ("DELIVERY", "REQUEST", "RECEIPT") and about):
             continue
         before = [m for m in mentions if m.end <= tb]
         after = [m for m in mentions if m.begin >= te]
         anaphor = bool(ctx.rx(lex.ANAPHOR[ctx.lang]).search(ctx.text[max(begin, tb - 25):tb]))
+        roles = roles_from_tree(ctx, index, tb, mentions)
+        if kind == "RECEIPT":  # "X received tanks from Y": Y gives, X receives
+            roles = TreeRoles([m for m in roles.objects if m not in roles.destinations],
+                              roles.subjects, roles.subjects)
         clause = Clause(begin, end, before, after, mentions, all_mentions, status, anaphor,
-                        sentence_text, roles_from_tree(ctx, index, tb, mentions))
+                        sentence_text, roles)
         for thing in event_things(ctx, _event_type(ctx, kind, begin, end), clause):
             if thing not in about:
                 about.append(thing)
@@ -62,7 +66,7 @@ def _event_type(ctx: ArticleState, kind: str, begin: int, end: int) -> str:
         arms = set(find_goods(ctx, begin, end)) & lex.ARMS_GOODS or ctx.rx(
             r"\barms deal|\baccords? d(?:’|')armement").search(ctx.text[begin:end])
         return "ArmsDeal" if arms else "Agreement"
-    return {"DELIVERY": "Delivery", "REQUEST": "Request"}.get(kind, kind)
+    return {"DELIVERY": "Delivery", "RECEIPT": "Delivery", "REQUEST": "Request"}.get(kind, kind)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ TRIGGERS: dict[str, tuple[Trigger, ...]] = {
         Trigger("DELIVERY", r"\blivraisons?\b|\blivr(?:er|é|ée|és|ées|e|ent|era|eront|ait|aient)\b"
                             r"|\bfourni\w*\b|\btransferts?\b|\benvoy\w+\b|\benverr\w+\b"),
         Trigger("REQUEST", r"\bsollicit\w*\b|\bdemand\w*\b|\brecherch\w*\b|\bréclam\w*\b"),
+        Trigger("RECEIPT", r"\breçu\w*\b|\brecev\w*\b|\breçoi\w*\b"),
     ),
     "en": (
         Trigger("EXCHANGE", r"\bin (?:return|exchange) for\b"),
@@ -85,6 +86,7 @@ TRIGGERS: dict[str, tuple[Trigger, ...]] = {
         Trigger("DELIVERY", r"\bsuppl(?:y|ies|ied)\b|\bdeliver\w*\b|\bshipments?\b|\btransfers?\b"
                             r"|\bprovid\w*\b|\bsen[dt]s?(?:ing)?\b|\bship(?:s|ped|ping)?\b"),
         Trigger("REQUEST", r"\bwants?\b|\bseek\w*\b|\bsought\b|\brequest\w*\b|\bask(?:s|ed)? for\b"),
+        Trigger("RECEIPT", r"\breceiv(?:e|es|ed|ing)\b"),
     ),
 }
 
