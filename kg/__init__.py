@@ -48,3 +48,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'kg' has no attribute {name!r}")
     module, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module), attribute or name)
+
+
+def __dir__() -> list[str]:
+    """The lazily imported public names too (tab completion in a notebook)."""
+    return sorted(set(globals()) | set(_API))

@@ -111,10 +111,12 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def build_graph(data_dir: Path, ontology_dir: Path,
-                extra_articles: tuple[Path, ...] = ()) -> BuiltGraph:
-    """Read, compile and validate; raise :class:`NonConformanceError` on any violation."""
+                extra_articles: tuple[Path, ...] = (), drafts: tuple[Path, ...] = ()) -> BuiltGraph:
+    """Read, compile and validate; raise :class:`NonConformanceError` on any violation.
+    ``drafts``: draft article folders (or folders of them), each built into its own named
+    graph ``dkr:graph/draft/<id>``."""
     ontology = load_ontology(ontology_dir)
-    graph = compile_graph(read_corpus(data_dir, extra_articles), ontology)
+    graph = compile_graph(read_corpus(data_dir, extra_articles, drafts), ontology)
     report = validate_dataset(graph, load_shapes(ontology_dir), ontology)
     give_back_memory()  # the validation store (~300 MB at 1M triples) is gone
     if not report.conforms:
@@ -165,13 +167,13 @@ def _write_all(products: Iterable[tuple[str, Content]], out_dir: Path) -> list[P
 
 
 def build(data_dir: Path, ontology_dir: Path, out_dir: Path,
-          store: str | None = None) -> tuple[BuiltGraph, list[Path]]:
+          store: str | None = None, drafts: tuple[Path, ...] = ()) -> tuple[BuiltGraph, list[Path]]:
     """The main job. Each file is replaced atomically; a failed build leaves exports/ as it was.
 
     ``store`` (``oxigraph:PATH``): then load the persistent store with the quads written to
     ``diplo-kg.trig`` (reopened without reload while that file is unchanged).
     """
-    built = build_graph(data_dir, ontology_dir)
+    built = build_graph(data_dir, ontology_dir, drafts=drafts)
     rendered = ((name, render(built)) for name, render in sorted(PRODUCTS.items()))
     written = _write_all(rendered, out_dir)
     if store is not None:

@@ -46,7 +46,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         from kg.store import disk_store_path
 
         disk_store_path(args.store)  # a bad --store fails before anything is written
-    built, written = build(args.data, args.ontology, args.out, store=args.store)
+    built, written = build(args.data, args.ontology, args.out, store=args.store,
+                           drafts=tuple(args.drafts))
     for warning in built.report.warnings:
         print(warning.one_line(), file=sys.stderr)
     print(f"built {len(built.graph)} quads; wrote {len(written)} files to {args.out}")
@@ -208,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(subparsers, "build",
              "Compile data/ with ontology/, validate with the SHACL shapes, write exports/.",
-             "kg build\nkg build --data data --ontology ontology --out exports", _cmd_build)
+             "kg build\nkg build --data data --ontology ontology --out exports\n"
+             "kg build --drafts drafts/ --out /tmp/with-drafts   # machine drafts, no new fact",
+             _cmd_build)
     p.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: data)")
     p.add_argument("--ontology", type=Path, default=Path("ontology"),
                    help="ontology folder (default: ontology)")
@@ -217,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="oxigraph:PATH",
                    help="also load the built graph into an on-disk Oxigraph store at PATH "
                         "(reused by kg query/serve --store oxigraph:PATH)")
+    p.add_argument("--drafts", type=Path, action="append", default=[], metavar="DIR",
+                   help="also build draft articles (a folder written by kg extract -o, or a "
+                        "folder of them; repeatable), each into its own named graph "
+                        "dkr:graph/draft/<id>; only claims a person reviewed make facts")
 
     p = _sub(subparsers, "validate",
              "Parse RDF files strictly and validate them against the SHACL shapes "

@@ -7,21 +7,31 @@ or thing by id, or a typed literal (``schema:rangeIncludes``). So adding a prope
 ontology makes it usable in annotations with no code change, and an unknown key is an error.
 
 Named graphs: ``dkr:graph/ontology`` (ontology + vocabularies), ``dkr:graph/entities`` (the
-shared registry) and ``dkr:graph/article/<id>`` (what one article contributes). Queries see the
-union of all of them.
+shared registry), ``dkr:graph/agents`` (who annotated and reviewed), ``dkr:graph/article/<id>``
+(what one article contributes) and ``dkr:graph/draft/<id>`` (a draft article built on request
+with ``kg build --drafts``). Queries see the union of all of them.
+
+Review state (PROV-O): each claim has a ``dkg:reviewState`` (drafted, reviewed, rejected), is
+``prov:wasGeneratedBy`` its article's ``dkg:AnnotationActivity`` (associated with a prov:Person
+or the extractor, a prov:SoftwareAgent), and a reviewed or rejected claim was ``prov:used`` by
+its article's ``dkg:ReviewActivity`` (associated with a prov:Person). Only a reviewed claim can
+make a thing a fact.
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS, XSD
 
 from kg.corpus import ArticleSource, Corpus
 from kg.errors import InputError
@@ -29,6 +39,7 @@ from kg.namespaces import (
     DKG,
     DKR,
     DKV,
+    GRAPH_AGENTS,
     GRAPH_ENTITIES,
     GRAPH_ONTOLOGY,
     NIF,
@@ -36,6 +47,7 @@ from kg.namespaces import (
     WD,
     article_graph,
     bind_prefixes,
+    draft_graph,
 )
 from kg.quads import CompiledGraph, QuadWriter
 from kg.text import QuoteNotFound, Span, find_quote, sentence_of, split_sentences
@@ -62,12 +74,13 @@ _THING_CLASSES = (DKG.Event, DKG.ExchangeProposal, DKG.ProposalLeg, DKG.Delegati
                   DKG.BilateralRelation)
 _STRUCTURAL_KEYS = {"id", "type", "label", "aliases", "wikidata", "unknown"}
 _CLAIM_KEYS = {"id", "quote", "about", "certainty", "polarity", "temporality", "hedgeCue",
-               "evidentialBasis", "accordingTo", "concerns"}
-# --- review-state keys (/work/wt/REVIEW_FORMAT.md), accepted but not yet compiled: the
-# `review-state` branch gives them meaning; until it lands, kg extract's drafts must load.
-_CLAIM_KEYS |= {"review", "confidence"}
-_REVIEW_TOP_LEVEL = {"provenance"}
-# --- end of review-state keys
+               "evidentialBasis", "accordingTo", "concerns", "review", "confidence"}
+#: the optional top-level ``provenance`` block of an annotation (who annotated, who reviewed)
+_PROVENANCE_KEYS = ("annotator", "annotatedAt", "reviewer", "reviewedAt")
+_DATE_TIME = re.compile(r"[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
+                        r"(Z|[+-][0-2][0-9]:[0-5][0-9])")
+_CONFIDENCE = re.compile(r"(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
 #: metadata keys of meta.yaml that the unknown list may name
 #: (the author is the article's narrator, always present; an unnamed author is simply not named)
 _META_UNKNOWN = {"title": DCTERMS.title, "publisher": DCTERMS.publisher,
@@ -106,6 +119,8 @@ class _Context:
     ids: dict[str, _Defined] = field(default_factory=dict)
     #: dkg:sourceType values given to each actor, for the claims they are the source of
     source_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    #: annotators and reviewers: agent IRI -> what minted it (two names on one IRI are refused)
+    agents: dict[URIRef, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_ontology(ontology_dir: Path) -> Graph:
@@ -407,6 +422,20 @@ class _ArticlePlan:
     entities: list[tuple[URIRef, Node]]
     things: list[tuple[URIRef, Node]]
     claims: list[tuple[URIRef, Node]]
+    review: _Review
+
+
+@dataclass(frozen=True)
+class _Review:
+    """An article's provenance: its annotation and review activities (None when not given)."""
+
+    annotation: URIRef | None
+    review: URIRef | None
+
+    @property
+    def default_state(self) -> str:
+        """A claim that says nothing is reviewed when the article names a reviewer."""
+        return "reviewed" if self.review is not None else "drafted"
 
 
 def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -> _ArticlePlan:
@@ -415,14 +444,15 @@ def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -
     if lang not in _LANGS:
         raise _err(f"language must be one of {', '.join(_LANGS)}", meta_path, source.meta,
                    "language")
-    graph = writer.graph(article_graph(source.article_id))
+    graph = writer.graph((draft_graph if source.draft else article_graph)(source.article_id))
     article_iri = DKR[f"article/{source.article_id}"]
     narrator = DKR[f"actor/narrator-{source.article_id}"]
-    known = set(source.annotation) - {"article", "entities", "things", "claims"} - _REVIEW_TOP_LEVEL
+    known = set(source.annotation) - {"article", "provenance", "entities", "things", "claims"}
     if known:
         key = sorted(known)[0]
-        raise _err(f"unknown top-level key {key!r} (expected article, entities, things, claims)",
-                   ann_path, source.annotation, key)
+        raise _err(f"unknown top-level key {key!r} (expected article, provenance, entities, "
+                   "things, claims)", ann_path, source.annotation, key)
+    review = _provenance(ctx, writer, graph, source)
     entities = _compile_entities(ctx, graph, _section(source.annotation, "entities", ann_path),
                                  ann_path, lang, {})
     things: list[tuple[URIRef, Node]] = []
@@ -448,7 +478,141 @@ def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -
             raise _err(f"duplicate claim id {claim_id!r}", ann_path, entry, "id")
         claim_ids.add(claim_id)
         claims.append((DKR[f"claim/{source.article_id}/{claim_id}"], entry))
-    return _ArticlePlan(source, graph, lang, article_iri, narrator, entities, things, claims)
+    return _ArticlePlan(source, graph, lang, article_iri, narrator, entities, things, claims,
+                        review)
+
+
+# ---------------------------------------------------------------------------- review state
+
+
+def _provenance(ctx: _Context, writer: QuadWriter, graph: TripleSink,
+                source: ArticleSource) -> _Review:
+    """The ``provenance`` block: the annotation activity (who, when) and the review (who, when).
+
+    Without the block the annotation is anonymous and every claim is drafted."""
+    path, annotation = source.annotation_path, source.annotation
+    node = annotation.get("provenance")
+    if node is None:
+        return _Review(None, None)
+    if not isinstance(node, Node):
+        raise _err("'provenance' must be a mapping with annotator, annotatedAt and optionally "
+                   "reviewer, reviewedAt", path, annotation, "provenance")
+    extra = set(node) - set(_PROVENANCE_KEYS)
+    if extra:
+        key = sorted(extra)[0]
+        raise _err(f"unknown provenance key {key!r} (expected {', '.join(_PROVENANCE_KEYS)})",
+                   path, node, key)
+    for key in ("annotator", "annotatedAt"):
+        if key not in node:
+            raise _err(f"provenance needs {key!r} (who wrote the annotation, and when)", path,
+                       node)
+    for key, other in (("reviewer", "reviewedAt"), ("reviewedAt", "reviewer")):
+        if key in node and other not in node:
+            raise _err(f"provenance: {key!r} needs {other!r}", path, node, key)
+    agents = writer.graph(GRAPH_AGENTS)
+
+    def activity(kind: str, cls: URIRef, agent_key: str, time_key: str) -> URIRef:
+        iri = DKR[f"{kind}/{source.article_id}"]
+        graph.add((iri, RDF.type, cls))
+        graph.add((iri, PROV.wasAssociatedWith,
+                   _agent(ctx, agents, node, agent_key, path, software=agent_key == "annotator")))
+        graph.add((iri, PROV.endedAtTime, _timestamp(node[time_key], path, node, time_key)))
+        return iri
+
+    annotated = activity("annotation", DKG.AnnotationActivity, "annotator", "annotatedAt")
+    reviewed = (activity("review", DKG.ReviewActivity, "reviewer", "reviewedAt")
+                if "reviewer" in node else None)
+    return _Review(annotated, reviewed)
+
+
+def _slug(text: str) -> str:
+    """``Élodie Dupré`` -> ``elodie-dupre`` (an IRI segment)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _agent(ctx: _Context, agents: TripleSink, node: Node, key: str, path: Path,
+           software: bool) -> URIRef:
+    """``{person: NAME}`` -> a prov:Person; ``{software: NAME, version: V}`` -> a
+    prov:SoftwareAgent (an annotator only: a review is always a person's)."""
+    value = node[key]
+    expected = "{person: NAME}" + (" or {software: NAME, version: VERSION}" if software else "")
+    if isinstance(value, Node) and set(value) == {"person"}:
+        name = _require_str(value["person"], f"{key}.person", path, value, "person")
+        iri, identity = DKR[f"agent/person/{_slug(name)}"], ("person", name)
+    elif isinstance(value, Node) and set(value) == {"software", "version"} and software:
+        name = _require_str(value["software"], f"{key}.software", path, value, "software")
+        version = _require_str(value["version"], f"{key}.version", path, value, "version")
+        if not _VERSION.fullmatch(version):
+            raise _err(f"{key}.version: {version!r} is not a version (e.g. 0.2.0)", path, value,
+                       "version")
+        iri = DKR[f"agent/software/{_slug(name)}/{version.lower()}"]
+        identity = ("software", name, version)
+    elif isinstance(value, Node) and "software" in value and not software:
+        raise _err(f"{key}: only a person can review ({expected}): a machine's guess is never "
+                   "a fact", path, node, key)
+    else:
+        raise _err(f"provenance.{key} must be {expected}", path, node, key)
+    if not _slug(name):
+        raise _err(f"provenance.{key}: {name!r} has no letter or digit", path, node, key)
+    first = ctx.agents.setdefault(iri, identity)
+    if first != identity:
+        raise _err(f"provenance.{key}: {name!r} and {first[1]!r} would be the same agent "
+                   f"({iri}); spell the name the same way", path, node, key)
+    agents.add((iri, RDF.type, PROV.Person if identity[0] == "person" else PROV.SoftwareAgent))
+    agents.add((iri, FOAF.name, Literal(name)))
+    agents.add((iri, RDFS.label, Literal(" ".join(identity[1:]))))
+    if identity[0] == "software":
+        agents.add((iri, SCHEMA.softwareVersion, Literal(identity[2])))
+    return iri
+
+
+def _timestamp(raw: Any, path: Path, node: Node, key: str) -> Literal:
+    """``YYYY-MM-DD`` as xsd:date (no time invented), or a date-time with its time zone as
+    xsd:dateTime in UTC (so that timestamps sort as text on every engine)."""
+    value = _require_str(raw, key, path, node, key)
+    try:
+        if re.fullmatch(r"[0-9]{4}-[01][0-9]-[0-3][0-9]", value):
+            return Literal(date.fromisoformat(value).isoformat(), datatype=XSD.date)
+        if _DATE_TIME.fullmatch(value):
+            moment = datetime.fromisoformat(value).astimezone(UTC)
+            return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime,
+                           normalize=False)  # rdflib would write +00:00
+    except ValueError:
+        pass
+    raise _err(f"{key}: {value!r} is not a date (YYYY-MM-DD) or a date-time with a time zone "
+               "(YYYY-MM-DDThh:mm:ssZ)", path, node, key)
+
+
+def _confidence(raw: Any, path: Path, node: Node) -> Literal:
+    """The extractor's confidence: a decimal in [0, 1], written canonically (0.5, 1.0)."""
+    value = _require_str(raw, "confidence", path, node, "confidence")
+    if not _CONFIDENCE.fullmatch(value):
+        raise _err(f"confidence: {value!r} is not a number from 0 to 1", path, node, "confidence")
+    text = format(Decimal(value), "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    if text.startswith("."):
+        text = "0" + text
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
+def _review_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node) -> bool:
+    """Write a claim's review state and provenance; True when a person reviewed and accepted it."""
+    path, graph, review = plan.source.annotation_path, plan.graph, plan.review
+    raw = entry.get("review", review.default_state)
+    state = _concept(ctx, DKV["review-state"], _require_str(raw, "review", path, entry, "review"),
+                     path, entry, "review")
+    graph.add((claim, DKG.reviewState, state))
+    if review.annotation is not None:
+        graph.add((claim, PROV.wasGeneratedBy, review.annotation))
+    if state != DKV["review-state-drafted"]:
+        if review.review is None:
+            raise _err(f"review: {raw!r} needs a reviewer: add provenance.reviewer "
+                       "{person: NAME} and reviewedAt", path, entry, "review")
+        graph.add((review.review, PROV.used, claim))
+    if "confidence" in entry:
+        graph.add((claim, DKG.extractorConfidence, _confidence(entry["confidence"], path, entry)))
+    return state == DKV["review-state-reviewed"]
 
 
 def _compile_article(ctx: _Context, plan: _ArticlePlan, all_thing_iris: set[URIRef]) -> None:
@@ -618,9 +782,10 @@ def _compile_claim(ctx: _Context, plan: _ArticlePlan, claim: URIRef, entry: Node
                    _value(ctx, ctx.properties["concerns"], value, plan.lang, path, entry,
                           "concerns", {})))
 
+    reviewed = _review_claim(ctx, plan, claim, entry)
     asserted = (certainty == DKV["certainty-certain"] and polarity == DKV["polarity-positive"]
                 and basis == DKV["evidence-direct-report"] and cue is None
-                and speaker == plan.narrator)
+                and speaker == plan.narrator and reviewed)
     for raw in _as_list(entry["about"]):
         ident = _require_str(raw, "about", path, entry, "about")
         defined = ctx.ids.get(ident)

@@ -30,6 +30,8 @@ class ArticleSource:
     text: str
     meta: Node
     annotation: Node
+    #: built into its own named graph dkr:graph/draft/<id> (``kg build --drafts``)
+    draft: bool = False
 
     @property
     def meta_path(self) -> Path:
@@ -62,7 +64,7 @@ def read_text(path: Path) -> str:
         raise InputError(f"article text is not UTF-8 (byte {exc.start})", path=path) from None
 
 
-def read_article(folder: Path) -> ArticleSource:
+def read_article(folder: Path, draft: bool = False) -> ArticleSource:
     text = read_text(folder / "article.txt")
     meta = _expect_mapping(load_yaml(folder / "meta.yaml"), folder / "meta.yaml")
     annotation = _expect_mapping(load_yaml(folder / "annotation.yaml"),
@@ -72,11 +74,31 @@ def read_article(folder: Path) -> ArticleSource:
         if node.get(key) != folder.name:
             raise InputError(f"{key!r} must be the folder name {folder.name!r}, "
                              f"found {node.get(key)!r}", path=path, line=node.line_of(key))
-    return ArticleSource(folder.name, folder, text, meta, annotation)
+    return ArticleSource(folder.name, folder, text, meta, annotation, draft)
 
 
-def read_corpus(data_dir: Path, extra_articles: tuple[Path, ...] = ()) -> Corpus:
-    """Read the registry and every article folder under ``data_dir/articles`` (sorted)."""
+def draft_folders(paths: tuple[Path, ...]) -> list[Path]:
+    """The draft article folders named by ``kg build --drafts``: each path is an article
+    folder (it holds annotation.yaml, as ``kg extract -o`` writes it) or a folder of them."""
+    folders: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            raise InputError("draft folder not found", path=path)
+        if (path / "annotation.yaml").is_file():
+            folders.append(path)
+            continue
+        found = sorted(p for p in path.iterdir() if (p / "annotation.yaml").is_file())
+        if not found:
+            raise InputError("no draft article here (a folder with annotation.yaml, or a folder "
+                             "of them)", path=path)
+        folders += found
+    return folders
+
+
+def read_corpus(data_dir: Path, extra_articles: tuple[Path, ...] = (),
+                drafts: tuple[Path, ...] = ()) -> Corpus:
+    """Read the registry and every article folder under ``data_dir/articles`` (sorted), then
+    ``extra_articles`` (as if under data/) and the ``drafts`` (see :func:`draft_folders`)."""
     if not data_dir.is_dir():
         raise InputError("data directory not found", path=data_dir)
     entities_path = data_dir / "entities.yaml"
@@ -86,4 +108,12 @@ def read_corpus(data_dir: Path, extra_articles: tuple[Path, ...] = ()) -> Corpus
     folders += list(extra_articles)
     if not folders:
         raise InputError("no article folders found", path=articles_dir)
-    return Corpus(entities_path, entities, tuple(read_article(f) for f in folders))
+    sources = [(f, False) for f in folders] + [(f, True) for f in draft_folders(drafts)]
+    seen: dict[str, Path] = {}
+    for folder, _draft in sources:
+        if folder.name in seen:
+            raise InputError(f"article {folder.name!r} is given twice (also {seen[folder.name]})",
+                             path=folder)
+        seen[folder.name] = folder
+    return Corpus(entities_path, entities,
+                  tuple(read_article(f, draft) for f, draft in sources))

@@ -45,6 +45,15 @@ def article_graph(article_id: str) -> URIRef:
     return DKR[f"graph/article/{article_id}"]
 
 
+#: who annotated and who reviewed: the prov:Person and prov:SoftwareAgent of every article
+GRAPH_AGENTS = DKR["graph/agents"]
+
+
+def draft_graph(article_id: str) -> URIRef:
+    """The named graph of a draft article built with ``kg build --drafts`` (not yet in data/)."""
+    return DKR[f"graph/draft/{article_id}"]
+
+
 class DKG(DefinedNamespace):
     """The diplo-kg ontology (``ontology/diplo.ttl``)."""
 
@@ -53,6 +62,7 @@ class DKG(DefinedNamespace):
 
     Actor: URIRef
     Agreement: URIRef
+    AnnotationActivity: URIRef
     ArmsDeal: URIRef
     Arrival: URIRef
     BilateralRelation: URIRef
@@ -83,6 +93,7 @@ class DKG(DefinedNamespace):
     ProposalLeg: URIRef
     PublicStatement: URIRef
     Request: URIRef
+    ReviewActivity: URIRef
     Sanction: URIRef
     SatelliteLaunchAttempt: URIRef
     Spokesperson: URIRef
@@ -106,6 +117,7 @@ class DKG(DefinedNamespace):
     eventStatus: URIRef
     eventType: URIRef
     evidentialBasis: URIRef
+    extractorConfidence: URIRef
     floatedBy: URIRef
     giver: URIRef
     goldsteinScore: URIRef
@@ -141,6 +153,7 @@ class DKG(DefinedNamespace):
     recipient: URIRef
     recurring: URIRef
     represents: URIRef
+    reviewState: URIRef
     sentenceIndex: URIRef
     seriesOrdinal: URIRef
     sourceType: URIRef
@@ -240,6 +253,10 @@ class DKV(DefinedNamespace):
         "proposal-status-offered",
         "proposal-status-requested",
         "proposal-status-speculated",
+        "review-state",
+        "review-state-drafted",
+        "review-state-rejected",
+        "review-state-reviewed",
         "role",
         "role-foreign-minister",
         "role-head-of-state",

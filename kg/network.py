@@ -13,7 +13,10 @@ quads themselves (rdflib's converter refuses a Dataset and drops graph names):
   plain fact of the narrator: speculation, inference, reported speech), ``source_type``,
   ``according_to`` (the speaker; ``source``/``target`` are the edge's ends in CSV),
   ``evidence`` (the quote), ``sentence``, ``hedge_cue``, ``claim``,
-  ``article`` and ``graph`` (the named graph it comes from).
+  ``article`` and ``graph`` (the named graph it comes from);
+- and its review state: ``drafted`` (no person has reviewed any claim behind it: a machine
+  draft; never a fact) with the extractor's ``confidence`` when given. Rejected claims are left
+  out of the projection entirely (kept in the RDF for the audit trail).
 
 All attribute values are str, int, float or bool, so GraphML, GEXF and CSV keep them.
 Views (``full``, ``actors``, ``ego``, ``facts``) are pure functions of the projection and add
@@ -80,7 +83,8 @@ MUTUAL_ROLES = frozenset({"participant", "party"})
 
 #: the attributes every node / edge has (CSV columns, in this order)
 MODALITY_FIELDS: tuple[str, ...] = (
-    "certainty", "polarity", "basis", "fact", "hedged", "source_type", "source_types",
+    "certainty", "polarity", "basis", "fact", "hedged", "drafted", "confidence", "source_type",
+    "source_types",
     "according_to", "according_to_fr", "evidential_basis", "evidence", "sentence", "hedge_cue",
     "claim", "claims", "all_claims", "article", "graph")
 NODE_FIELDS: tuple[str, ...] = (
@@ -95,6 +99,7 @@ EDGE_FIELDS: tuple[str, ...] = (
 
 
 _RDF_TYPE = RDF.type  # a DefinedNamespace attribute costs ~1 µs: 1M lookups in the hot loop
+_REJECTED = DKV["review-state-rejected"]
 
 
 class _Index:
@@ -236,10 +241,13 @@ def _claim_record(idx: _Index, claim: Node, asserted: bool) -> dict[str, object]
     quote = idx.first(claim, RDFS.label)
     cue = idx.first(claim, DKG.hedgeCue)
     article = idx.first(claim, DKG.inArticle)
+    confidence = idx.first(claim, DKG.extractorConfidence)
     return {
         "certainty": _concept(idx.first(claim, DKG.certainty), "certainty-") or "unknown",
         "polarity": _concept(idx.first(claim, DKG.polarity), "polarity-"),
         "fact": asserted,
+        "drafted": _concept(idx.first(claim, DKG.reviewState), "review-state-") != "reviewed",
+        "confidence": str(confidence) if confidence is not None else "",
         "source_type": _concept(idx.first(claim, DKG.sourceType), "source-type-"),
         "according_to": speaker_en,
         "according_to_fr": speaker_fr,
@@ -254,7 +262,7 @@ def _claim_record(idx: _Index, claim: Node, asserted: bool) -> dict[str, object]
 
 def _strength(record: dict[str, object]) -> tuple[int, int, int, str]:
     return (CERTAINTY_RANK.get(str(record["certainty"]), 0), int(bool(record["fact"])),
-            int(record["polarity"] != "negative"), str(record["claim"]))
+            int(not record["drafted"]), int(record["polarity"] != "negative"), str(record["claim"]))
 
 
 def _modality(idx: _Index, thing: Node, claims_about: dict[Node, list[Node]]) -> dict[str, object]:
@@ -266,7 +274,9 @@ def _modality(idx: _Index, thing: Node, claims_about: dict[Node, list[Node]]) ->
         return _reference_modality(idx, thing)
     records.sort(key=_strength, reverse=True)
     best = records[0]
+    drafted = all(bool(r["drafted"]) for r in records)  # no person reviewed any claim about it
     return {**best, "fact": fact, "hedged": not fact, "basis": "fact" if fact else "hedged",
+            "drafted": drafted, "confidence": best["confidence"] if drafted else "",
             "source_types": " | ".join(sorted({str(r["source_type"]) for r in records} - {""})),
             "claims": len(records), "all_claims": "\n".join(_claim_line(r) for r in records),
             "graph": idx.graph_of.get(thing, "")}
@@ -275,6 +285,9 @@ def _modality(idx: _Index, thing: Node, claims_about: dict[Node, list[Node]]) ->
 def _claim_line(record: dict[str, object]) -> str:
     """One claim in a line: ``possible · journalist (speaker) · cue "pourrait": quote``."""
     parts = [str(record["certainty"])]
+    if record["drafted"]:
+        confidence = f", confidence {record['confidence']}" if record["confidence"] else ""
+        parts.insert(0, f"machine draft, not reviewed{confidence}")
     if record["polarity"] == "negative":
         parts.append("negative")
     parts.append(f"{record['source_type']} ({record['according_to']})")
@@ -286,6 +299,7 @@ def _claim_line(record: dict[str, object]) -> str:
 def _reference_modality(idx: _Index, node: Node) -> dict[str, object]:
     """Modality of a node or edge that is reference data (registry, vocabulary), not a claim."""
     return {"certainty": "", "polarity": "", "basis": "reference", "fact": False, "hedged": False,
+            "drafted": False, "confidence": "",
             "source_type": "reference", "source_types": "reference", "according_to": "",
             "according_to_fr": "",
             "evidential_basis": "", "evidence": "", "sentence": "", "hedge_cue": "", "claim": "",
@@ -314,12 +328,19 @@ def project(dataset: Graph | CompiledGraph) -> nx.MultiDiGraph:
         return _project_generic(idx)
 
     claims_about: dict[Node, list[Node]] = defaultdict(list)
+    rejected_about: set[Node] = set()
     for subject, props in idx.out.items():
         if DKG.Claim in props.get(RDF.type, ()):
+            rejected = _REJECTED in props.get(DKG.reviewState, ())
             for thing in props.get(DKG.about, ()):
-                claims_about[thing].append(subject)
+                if rejected:  # a person refused it: kept in the RDF, out of every view
+                    rejected_about.add(thing)
+                else:
+                    claims_about[thing].append(subject)
     for thing, claims in claims_about.items():
         claims_about[thing] = sorted(set(claims), key=term_key)
+    for thing in rejected_about - claims_about.keys():
+        kinds.pop(thing, None)  # nothing but rejected claims speak of it
 
     graph = nx.MultiDiGraph(view="full")
     modality: dict[Node, dict[str, object]] = {}
@@ -391,6 +412,8 @@ def _edge(idx: _Index, subject: Node, predicate: URIRef, obj: Node,
         # an edge into a hedged thing is hidden with it: it counts as hedged too
         attrs["hedged"] = True
         attrs["basis"] = "hedged"
+    if target["drafted"] and not attrs["drafted"]:  # likewise into a machine draft
+        attrs["drafted"] = True
     attrs["graph"] = idx.graph_of.get(subject, "")
     return (str(subject), str(obj), local_name(str(predicate)),
             {"predicate": str(predicate), "label": en, "label_en": en, "label_fr": fr, **attrs,
@@ -575,11 +598,13 @@ def _summary_edge(graph: nx.MultiDiGraph, things: list[str], mutual: bool) -> di
     for _, d in nodes:
         source_types |= set(str(d.get("source_types", "")).split(" | ")) - {""}
     hedged = all(bool(d["hedged"]) for _, d in nodes)
+    drafted = all(bool(d.get("drafted")) for _, d in nodes)
     return {
         "predicate": "", "label": labels_en[0] + more, "label_en": labels_en[0] + more,
         "label_fr": labels_fr[0] + more,
         **{f: best.get(f, "") for f in MODALITY_FIELDS},
-        "fact": any(bool(d["fact"]) for _, d in nodes), "hedged": hedged,
+        "fact": any(bool(d["fact"]) for _, d in nodes), "hedged": hedged, "drafted": drafted,
+        "confidence": best.get("confidence", "") if drafted else "",
         "basis": "hedged" if hedged else "fact", "source_types": " | ".join(sorted(source_types)),
         "claims": sum(int(d.get("claims", 0)) for _, d in nodes),
         "things": " | ".join(labels_en), "things_fr": " | ".join(labels_fr),

@@ -134,10 +134,6 @@ class CompiledGraph:
         suffix = f" {name} .\n"
         return (suffix.join(self.graphs[name]) + suffix).encode("utf-8")
 
-    def ox_quads(self) -> Iterator[ox.Quad]:
-        """Every quad as a pyoxigraph Quad (parsed back from the text, datatypes as written)."""
-        return iter(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))
-
     def to_store(self, store: ox.Store, *, bulk: bool = False) -> ox.Store:
         """Load every quad into an Oxigraph store (which normalises some literal datatypes).
 

@@ -391,6 +391,11 @@ def states_for(size_triples: int) -> int:
     return max(20, min(150, size_triples // 700))
 
 
+#: the synthetic corpus stands for a reviewed one (as data/ is): its plain claims make facts
+SYNTHETIC_PROVENANCE = ("provenance:\n  annotator: {person: kg synth}\n  annotatedAt: 2026-01-01\n"
+                        "  reviewer: {person: kg synth}\n  reviewedAt: 2026-01-01\n")
+
+
 def generate_corpus(out_dir: Path, size_triples: int, seed: int = 7,
                     n_states: int | None = None) -> int:
     """Write a synthetic ``data/``-shaped corpus of about ``size_triples`` triples.
@@ -415,7 +420,8 @@ def generate_corpus(out_dir: Path, size_triples: int, seed: int = 7,
         (folder / "article.txt").write_text(text, encoding="utf-8")
         (folder / "meta.yaml").write_text(meta, encoding="utf-8")
         (folder / "annotation.yaml").write_text(
-            f"article: {article.article_id}\n" + _yaml_section("entities", article.entities)
+            f"article: {article.article_id}\n" + SYNTHETIC_PROVENANCE
+            + _yaml_section("entities", article.entities)
             + _yaml_section("things", article.things) + _yaml_section("claims", article.claims),
             encoding="utf-8")
     return count

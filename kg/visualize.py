@@ -346,6 +346,7 @@ def _modality(d: dict[str, object]) -> dict[str, object]:
     return {
         "certainty": certainty if certainty in CERTAINTY_DASHES else "unknown",
         "hedged": bool(d.get("hedged", False)), "fact": bool(d.get("fact", False)),
+        "drafted": bool(d.get("drafted", False)), "confidence": _text(d, "confidence"),
         "basis": _text(d, "basis"), "st": _source_types(d), "source": _text(d, "according_to"),
         "source_fr": _text(d, "according_to_fr"), "evidential_basis": _text(d, "evidential_basis"),
         "evidence": _text(d, "evidence"), "sentence": _text(d, "sentence"),

@@ -7,7 +7,11 @@ escaped control characters or lone surrogates are all refused, with the line num
 Mappings come back as :class:`Node` dicts that remember the line of each key.
 
 The tree is built in one pass over the parser's events (libyaml's when PyYAML has it), with an
-explicit stack: no recursion, no composition of anything we would refuse.
+explicit stack: no recursion, no composition of anything we would refuse. Flow collections
+(``[[[…`` or ``{a: {a: …``) are measured on the text before any parser sees it: libyaml scans
+a flow collection ahead of its events, and its own nesting limit (PyYAML 6.0.4 and later) would
+otherwise answer first, in its own words. The limits and their messages are ours, whatever the
+PyYAML version.
 """
 
 from __future__ import annotations
@@ -50,6 +54,62 @@ _Loader: type = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+#: what can open or close a flow collection, start a quoted scalar or a comment, or end a line
+_FLOW_TOKENS = re.compile(r"""[\[\]{}"'#\n]""")
+#: characters after which a quote opens a quoted scalar (else it is part of a plain scalar)
+_BEFORE_QUOTE = frozenset(" \t\n[{,:-?")
+
+
+def _check_flow_depth(text: str, path: Path) -> None:
+    """Refuse flow collections nested deeper than :data:`MAX_YAML_DEPTH`, before parsing.
+
+    A conservative reading of the text: brackets inside quoted scalars and comments do not
+    count; a bracket inside a plain or block scalar does, which can only over-count, and only
+    65 unclosed brackets in a row would ever be refused for it.
+    """
+    depth = 0
+    position = 0
+    length = len(text)
+    while True:
+        match = _FLOW_TOKENS.search(text, position)
+        if match is None:
+            return
+        char, start = match.group(0), match.start()
+        position = start + 1
+        if char in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line, column = _position(text, start)
+                raise InputError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                 path=path, line=line, column=column)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "#":
+            if start == 0 or text[start - 1] in " \t\n":
+                newline = text.find("\n", position)
+                position = length if newline < 0 else newline
+        elif char != "\n" and (start == 0 or text[start - 1] in _BEFORE_QUOTE):
+            position = _end_of_quoted(text, start, char)
+
+
+def _end_of_quoted(text: str, start: int, quote: str) -> int:
+    """The offset after the quoted scalar opening at ``start`` (the end if unclosed)."""
+    position = start + 1
+    while True:
+        end = text.find(quote, position)
+        if end < 0:
+            return len(text)
+        if quote == "'" and text.startswith("''", end):
+            position = end + 2
+            continue
+        if quote == '"':
+            backslashes = len(text[position:end]) - len(text[position:end].rstrip("\\"))
+            if backslashes % 2:
+                position = end + 1
+                continue
+        return end + 1
 
 
 def _check_scalar(value: str, path: Path, line: int) -> str:
@@ -131,6 +191,7 @@ def loads(text: str, path: Path) -> Any:
         line, column = _position(text, bad.start())
         raise InputError(f"character U+{ord(bad.group(0)):04X} is not allowed in YAML",
                          path=path, line=line, column=column)
+    _check_flow_depth(text, path)
     builder = _Builder(path)
     loader = _Loader(text)
     try:

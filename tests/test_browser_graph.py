@@ -16,11 +16,11 @@ import networkx as nx
 import pytest
 
 from kg.build import BuiltGraph
+from kg.namespaces import DKR
 from kg.network import project, view
 from kg.visualize import MAX_NODES, render_html
 from tests.conftest import ROOT
-from tests.test_network import build_seed_only
-from tests.test_visualize import INJECTION, synthetic_graph
+from tests.support import INJECTION, synthetic_graph
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -50,11 +50,6 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
@@ -201,4 +196,41 @@ def test_large_graph_is_usable(browser: Any, tmp_path: Path) -> None:
     opened.page.screenshot(path=str(SCREENSHOTS / "graph-large.png"))
     print(f"\nsynthetic 2000 nodes: page {len(html) / 1e6:.2f} MB, render {render:.2f} s, "
           f"ready in Chromium {opened.seconds:.2f} s")
+    opened.page.close()
+
+
+def test_machine_drafts_have_their_style_toggle_count_and_say_so_on_click(
+        browser: Any, with_draft: nx.MultiDiGraph, tmp_path: Path) -> None:
+    """Issue 14: drafted statements are drawn apart (violet, dotted border), counted in the
+    legend, hidden by their own toggle, and a click says "machine draft, not reviewed"."""
+    graph = view(with_draft, "full")
+    opened = open_page(browser, render_html(graph, title="t"), tmp_path / "drafts.html")
+    page = opened.page
+    assert opened.errors == [] and opened.outside == []
+    order = sorted(graph.edges(keys=True, data="drafted"), key=lambda e: (e[0], e[1], str(e[2])))
+    drafted = sorted(i for i, (*_, d) in enumerate(order) if d)
+    drafted_nodes = sum(1 for _, d in graph.nodes(data="drafted") if d)
+    assert drafted and drafted_nodes
+    assert page.text_content("#legend-drafts").endswith(
+        f"({drafted_nodes} nodes, {len(drafted)} edges)")
+    colours = page.evaluate("window.diploGraph.data.edges.map(e => "
+                            "[e.drafted, window.diploGraph.edges.get(e.i).color.color])")
+    assert {c for d, c in colours if d} == {"#8e44ad"}
+    assert "#8e44ad" not in {c for d, c in colours if not d}
+    page.click("#toggle-drafts")
+    hidden = page.evaluate("window.diploGraph.edges.get({filter: e => e.hidden}).map(e => e.id)")
+    assert sorted(hidden) == drafted
+    page.click("#toggle-drafts")
+    assert visible(opened)["edges"] == graph.number_of_edges()
+    arrival = f"{DKR}event/991-kim-arrival-vladivostok"
+    click_node(opened, arrival)
+    assert page.text_content("#details-title") == graph.nodes[arrival]["label_en"]
+    assert "machine draft, not reviewed" in page.text_content("#details .badge")
+    assert page.text_content("#draft-note").startswith("Machine draft, not reviewed")
+    page.click("#lang-fr")
+    assert "brouillon automatique, non relu" in page.text_content("#details .badge")
+    assert page.text_content("#draft-note").startswith("Brouillon automatique, non relu")
+    click_node(opened, DEAL)  # a reviewed statement says nothing of the kind
+    assert page.query_selector("#draft-note") is None
+    assert opened.errors == []
     opened.page.close()

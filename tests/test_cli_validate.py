@@ -119,7 +119,7 @@ def test_relative_iris_resolve_against_the_file(tmp_path: Path,
 @pytest.mark.skipif(not RDF11.is_dir(), reason=f"W3C RDF 1.1 tests not found at {RDF11}")
 def test_w3c_negative_syntax_files_exit_2_with_a_position(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.test_w3c_rdf import manifest_tests
+    from tests.support import manifest_tests
 
     negatives = [action for suite in SUITES for kind, _n, action, _r in manifest_tests(suite)
                  if kind == "NegativeSyntax"]
@@ -137,7 +137,7 @@ def test_w3c_negative_syntax_files_exit_2_with_a_position(
 @pytest.mark.skipif(not RDF11.is_dir(), reason=f"W3C RDF 1.1 tests not found at {RDF11}")
 def test_w3c_positive_syntax_files_validate_in_one_call(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.test_w3c_rdf import manifest_tests
+    from tests.support import manifest_tests
 
     positives = [action for suite in SUITES for kind, _n, action, _r in manifest_tests(suite)
                  if kind == "PositiveSyntax"]

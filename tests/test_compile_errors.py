@@ -10,6 +10,8 @@ from kg.cli import main
 from tests.conftest import ONTOLOGY, SEED_ID
 
 ANNOTATION = f"articles/{SEED_ID}/annotation.yaml"
+TROOPS = "    quote: passant en revue les troupes\n"
+REVIEWER = "  reviewer: {person: diplo-kg maintainers}\n  reviewedAt: 2026-11-23T21:44:49Z\n"
 ENTITIES = "entities.yaml"
 
 
@@ -63,6 +65,30 @@ CASES = [
      "unknown: [title, publisher, author]", "'author' is not a metadata field", "unknown:"),
     ("yes-is-not-boolean", ANNOTATION, 'recurring: "true"', "recurring: yes",
      "'yes' must be true or false", "recurring: yes"),
+    # issue 14: the provenance block and the claim keys review and confidence
+    ("bad-review-state", ANNOTATION, TROOPS, TROOPS + "    review: accepted\n",
+     "'accepted' is not in the review-state vocabulary", "review: accepted"),
+    ("confidence-above-one", ANNOTATION, TROOPS, TROOPS + "    confidence: 1.2\n",
+     "confidence: '1.2' is not a number from 0 to 1", "confidence: 1.2"),
+    ("confidence-not-a-number", ANNOTATION, TROOPS, TROOPS + "    confidence: high\n",
+     "confidence: 'high' is not a number from 0 to 1", "confidence: high"),
+    ("software-reviewer", ANNOTATION, "  reviewer: {person: diplo-kg maintainers}",
+     "  reviewer: {software: kg-extract, version: 0.2.0}", "only a person can review",
+     "reviewer: {software"),
+    ("annotator-not-a-mapping", ANNOTATION, "  annotator: {person: diplo-kg maintainers}",
+     "  annotator: diplo-kg maintainers", "provenance.annotator must be {person: NAME} or",
+     "annotator: diplo-kg"),
+    ("annotated-at-not-a-time", ANNOTATION, "  annotatedAt: 2026-11-23T21:44:49Z",
+     "  annotatedAt: 23/11/2026", "annotatedAt: '23/11/2026' is not a date", "annotatedAt:"),
+    ("date-time-without-zone", ANNOTATION, "  annotatedAt: 2026-11-23T21:44:49Z",
+     "  annotatedAt: 2026-11-23T21:44:49", "with a time zone", "annotatedAt:"),
+    ("impossible-date", ANNOTATION, "  reviewedAt: 2026-11-23T21:44:49Z",
+     "  reviewedAt: 2026-02-30", "reviewedAt: '2026-02-30' is not a date", "reviewedAt:"),
+    ("unknown-provenance-key", ANNOTATION, "  reviewedAt: 2026-11-23T21:44:49Z",
+     "  reviewedAt: 2026-11-23T21:44:49Z\n  approvedBy: me", "unknown provenance key "
+     "'approvedBy'", "approvedBy: me"),
+    ("reviewer-without-time", ANNOTATION, "  reviewedAt: 2026-11-23T21:44:49Z\n", "",
+     "'reviewer' needs 'reviewedAt'", "reviewer:"),
 ]
 
 
@@ -103,6 +129,22 @@ def test_bad_annotation_exits_2_with_one_line_and_keeps_exports(
         assert f"{target}:{_line_of(target, needle)}" in lines[0]
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_claim_marked_reviewed_needs_a_reviewer(data_copy: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Without provenance.reviewer the claims are drafted; saying one is reviewed (or rejected)
+    then names no person who did it: refused at the claim's line."""
+    annotation = data_copy / ANNOTATION
+    _replace(annotation, REVIEWER, "")
+    _replace(annotation, TROOPS, TROOPS + "    review: rejected\n")
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert f"{annotation}:{_line_of(annotation, '    review: rejected')}: review: 'rejected' needs "\
+        "a reviewer" in err[0]
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_sentence_needs_a_claim(data_copy: Path, capsys: pytest.CaptureFixture[str],

@@ -111,8 +111,10 @@ def test_french_snippet_actors_hedges_speakers_and_it_compiles(
     # the exchange's legs (here the ones of the seed's proposal, reused by id) and directions
     legs = {_thing(draft, knowledge, a) for a in munitions.about} - {None}
     assert ("north-korea", "russia") in legs and ("russia", "north-korea") in legs
-    source = next(e for e in draft.entities if e["id"] == munitions.according_to)
-    assert source["represents"] == "south-korea"
+    # the South Korean intelligence service: known to data/ or the world gazetteer, or new
+    source = next((e for e in draft.entities if e["id"] == munitions.according_to), None)
+    state = source["represents"] if source else knowledge.state_of.get(munitions.according_to)
+    assert state == "south-korea"
     assert munitions.basis == "foreign-intelligence"
     _compiles(draft, data_copy)
 
@@ -207,7 +209,9 @@ def test_usage_without_article_or_gold_is_exit_2(capsys: pytest.CaptureFixture[s
 #: from 0.77: the new types (Agreement, Sanction, Delivery) are not in these older golds, and
 #: a delivery outside an exchange is now a Delivery event rather than a proposal leg.
 #: Floors sit a little below so a regression cannot pass silently.
-FLOORS = {"entities": 0.85, "events": 0.65, "proposals": 0.95, "legs": 0.90}
+#: With the world gazetteer the drafts also define the states and organisations the text
+#: names that these older annotations leave out (entities precision 0.81).
+FLOORS = {"entities": 0.82, "events": 0.65, "proposals": 0.95, "legs": 0.90}
 ACCURACY_FLOORS = {"certainty": 0.88, "attribution": 0.84, "basis": 0.78}
 
 

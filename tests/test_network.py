@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -12,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg.build import BuiltGraph, build_graph
+from kg.build import BuiltGraph
 from kg.cli import main
 from kg.errors import InputError
 from kg.export import to_trig
@@ -27,28 +26,12 @@ from kg.network import (
     to_graphml,
     view,
 )
-from tests.conftest import DATA, ONTOLOGY, SEED_ID
+from tests.conftest import SEED_ID
 
 ACTOR = str(DKR["actor/"])
 EVENT = str(DKR["event/"])
 
 
-def build_seed_only(folder: Path) -> BuiltGraph:
-    """The registry and the seed article alone: the figures the tests pin are facts of that
-    article, and stay true while the corpus grows (other articles add claims to its things)."""
-    data = folder / "data"
-    shutil.copytree(DATA, data)
-    articles = sorted((data / "articles").iterdir())
-    assert any(a.name == SEED_ID for a in articles)
-    for article in articles:
-        if article.name != SEED_ID:
-            shutil.rmtree(article)
-    return build_graph(data, ONTOLOGY)
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +307,31 @@ def test_kg_export_csv_and_bad_actor(trig_file: Path, tmp_path: Path,
                  str(out), "--graph", str(trig_file)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nobody" in err[0]
+
+
+# ---------------------------------------------------------------------------- review state (issue 14)
+
+
+def test_drafted_statements_are_marked_and_never_facts(with_draft: nx.MultiDiGraph) -> None:
+    arrival = f"{DKR}event/991-kim-arrival-vladivostok"
+    node = with_draft.nodes[arrival]
+    assert node["drafted"] and not node["fact"] and node["hedged"]
+    assert node["confidence"] == "0.93"
+    assert node["graph"].endswith("graph/draft/991_machine_draft")
+    assert node["all_claims"].startswith("machine draft, not reviewed, confidence 0.93")
+    edges = [d for u, _v, d in with_draft.edges(data=True) if u == arrival]
+    assert edges and all(d["drafted"] for d in edges)
+    # the reviewed seed is not drafted, and the facts view leaves every draft out
+    assert not any(d["drafted"] for _, d in with_draft.nodes(data=True)
+                   if d.get("graph", "").endswith(SEED_ID))
+    facts = view(with_draft, "facts")
+    assert not any(d.get("drafted") for _, d in facts.nodes(data=True))
+    assert not any(d.get("drafted") for *_, d in facts.edges(data=True))
+
+
+def test_a_rejected_claim_is_left_out_of_the_projection(with_draft: nx.MultiDiGraph) -> None:
+    summit = with_draft.nodes[f"{DKR}event/kim-putin-summit-2023"]
+    assert "991_machine_draft" not in summit["all_claims"]
+    assert summit["article"] == SEED_ID
+    # a thing that only rejected claims speak of is no node at all (not reference data)
+    assert f"{DKR}event/rejected-visit" not in with_draft

@@ -13,17 +13,21 @@ and expects the same, exact answer from both.
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from kg.build import build_graph
 from kg.lint import LintCheck, load_checks, run_check
+from kg.quads import CompiledGraph
 from kg.query import compact, load_queries, run_query
 from kg.rdfio import to_rdflib
 from kg.store import OxigraphBackend
-from tests.conftest import EXPORTS
+from tests.conftest import DATA, EXPORTS, ONTOLOGY
 
 QUERIES = load_queries()
 LINT = {check.name: check for check in load_checks()}
@@ -34,6 +38,7 @@ PREFIXES = """\
 @prefix dkr: <https://w3id.org/diplo-kg/id/> .
 @prefix dkv: <https://w3id.org/diplo-kg/vocab/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix schema: <https://schema.org/> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -103,8 +108,9 @@ def test_no_triple_sits_in_two_graphs() -> None:
 # ---------------------------------------------------------------------------- hedged-as-fact
 
 #: a claim that may make its thing a fact: certain, positive, a direct report by the narrator
-#: of its own article, no hedge cue
+#: of its own article, no hedge cue, reviewed and accepted by a person (dkr:review/a, Jane's)
 PLAIN = {
+    "dkg:reviewState": ("dkv:review-state-reviewed",),
     "dkg:inArticle": ("dkr:article/a",),
     "dkg:accordingTo": ("dkr:actor/narrator-a",),
     "dkg:certainty": ("dkv:certainty-certain",),
@@ -113,6 +119,8 @@ PLAIN = {
 }
 
 ARTICLES = """\
+dkr:review/a prov:wasAssociatedWith dkr:agent/person/jane .
+dkr:agent/person/jane a prov:Person .
 dkr:article/a dcterms:creator dkr:actor/narrator-a .
 dkr:article/b dcterms:creator dkr:actor/narrator-b .
 dkr:actor/narrator-a a dkg:Journalist .
@@ -121,8 +129,10 @@ dkr:actor/narrator-b a dkg:Journalist .
 
 
 def _claim(name: str, thing: str, properties: dict[str, tuple[str, ...]], *,
-           fact: bool = True) -> str:
+           fact: bool = True, review: str | None = "dkr:review/a") -> str:
     lines = [f"dkr:claim/{name} a dkg:Claim ; dkg:about {thing} ."]
+    if review:
+        lines.append(f"{review} prov:used dkr:claim/{name} .")
     lines += [f"dkr:claim/{name} {p} {o} ." for p, objects in properties.items() for o in objects]
     if fact:
         lines.append(f"{thing} dkg:assertedBy dkr:claim/{name} .")
@@ -131,7 +141,7 @@ def _claim(name: str, thing: str, properties: dict[str, tuple[str, ...]], *,
 
 def _fact_graph(*claims: str) -> str:
     """Article a with one plain fact (so that some claim is certain, positive, direct and by a
-    narrator), plus ``claims``."""
+    narrator, reviewed by a person), plus ``claims``."""
     body = ARTICLES + _claim("a/plain", "dkr:event/plain", PLAIN) + "".join(claims)
     return "dkr:graph/article/a {\n" + body + "}\n"
 
@@ -155,6 +165,12 @@ BROKEN = {
     "the narrator and a spokesperson": {
         "dkg:accordingTo": ("dkr:actor/narrator-a", "dkr:actor/kremlin-spokesperson")},
     "the narrator of another article": {"dkg:inArticle": ("dkr:article/b",)},
+    # issue 14: only a person's review makes a fact
+    "drafted": {"dkg:reviewState": ("dkv:review-state-drafted",)},
+    "rejected": {"dkg:reviewState": ("dkv:review-state-rejected",)},
+    "no review state": {"dkg:reviewState": ()},
+    "reviewed and drafted": {"dkg:reviewState": ("dkv:review-state-reviewed",
+                                                 "dkv:review-state-drafted")},
 }
 
 
@@ -415,3 +431,121 @@ def test_clean_ontology_passes_every_lint_query_on_every_engine(name: str) -> No
 def test_lint_query_finds_exactly_its_fault_on_every_engine(name: str) -> None:
     change, expected = LINT_CASES[name]
     assert _lint_both(LINT[name], _lint_turtle(change)) == (expected, expected)
+
+
+# ---------------------------------------------------------------------------- review state (issue 14)
+
+#: one article of one sentence whose only claim is shaped like a fact: certain, positive, a
+#: direct report by the narrator, no hedge cue. Only its review state varies.
+REVIEW_TEXT = "Kim Jong-un est arrivé à Moscou."
+REVIEW_META = """\
+id: 990_review_state
+language: fr
+published: 2026-12-01
+unknown: [title, publisher]
+"""
+REVIEW_ANNOTATION = """\
+article: 990_review_state
+provenance:
+  annotator: {{software: kg-extract, version: 0.2.0}}
+  annotatedAt: 2026-12-06T21:40:00Z
+{reviewer}
+things:
+  - id: kim-arrival-review-test
+    type: Arrival
+    label: {{fr: arrivée de Kim à Moscou, en: Kim's arrival in Moscow}}
+    initiator: kim-jong-un
+    eventStatus: held
+claims:
+  - id: kim-arrived
+    quote: Kim Jong-un est arrivé à Moscou
+    about: kim-arrival-review-test
+    certainty: certain
+    temporality: past
+    confidence: 0.9
+{review}
+"""
+REVIEWER_LINES = "  reviewer: {person: Jane Analyst}\n  reviewedAt: 2026-12-06T22:10:00+01:00"
+EVENT = "dkr:event/kim-arrival-review-test"
+CLAIM = "dkr:claim/990_review_state/kim-arrived"
+
+
+def _review_corpus(tmp: Path, state: str) -> Path:
+    """data/ with the entity registry and the one-sentence article, its claim in ``state``."""
+    data = tmp / "data"
+    folder = data / "articles" / "990_review_state"
+    folder.mkdir(parents=True)
+    shutil.copy2(DATA / "entities.yaml", data / "entities.yaml")
+    (folder / "article.txt").write_text(REVIEW_TEXT, encoding="utf-8")
+    (folder / "meta.yaml").write_text(REVIEW_META, encoding="utf-8")
+    (folder / "annotation.yaml").write_text(REVIEW_ANNOTATION.format(
+        reviewer=REVIEWER_LINES if state != "drafted" else "",
+        review=f"    review: {state}" if state != "drafted" else ""), encoding="utf-8")
+    return data
+
+
+def _compiled_on_both(graph: CompiledGraph, name: str) -> tuple[Answer, Answer]:
+    sparql = QUERIES[name].text
+    result = run_query(graph.to_dataset(), sparql)
+    if result.form == "ASK":
+        ours: Answer = bool(result.boolean)
+    elif result.graph is not None:
+        ours = sorted(((_cell(s), _cell(p), _cell(o)) for s, p, o in result.graph), key=repr)
+    else:
+        ours = [tuple(_cell(v) for v in row) for row in result.rows]
+    answer = graph.to_store(ox.Store()).query(sparql, use_default_graph_as_union=True)
+    if isinstance(answer, ox.QueryBoolean):
+        theirs: Answer = bool(answer)
+    elif isinstance(answer, ox.QuerySolutions):
+        names = [v.value for v in answer.variables]
+        theirs = [tuple(_cell(to_rdflib(s[n]) if s[n] is not None else None) for n in names)
+                  for s in answer]
+    else:
+        theirs = sorted(((_cell(to_rdflib(t.subject)), _cell(to_rdflib(t.predicate)),
+                          _cell(to_rdflib(t.object))) for t in answer), key=repr)
+    return ours, theirs
+
+
+def _is_fact_everywhere(graph: CompiledGraph) -> set[bool]:
+    """What each fact query says of the event, on rdflib and on Oxigraph (one answer each)."""
+    said: set[bool] = set()
+    for ours, theirs in (_compiled_on_both(graph, n) for n in ("fact-view", "fact-graph")):
+        assert ours == theirs
+        said.add(any(EVENT in map(str, row) for row in ours))
+    events = _compiled_on_both(graph, "events")
+    assert events[0] == events[1]
+    (row,) = [r for r in events[0] if r[0] == EVENT]
+    assert row[-1] in ('true', 'false')
+    said.add(row[-1] == 'true')
+    return said
+
+
+@pytest.mark.parametrize(("state", "fact"), [("drafted", False), ("reviewed", True),
+                                             ("rejected", False)])
+def test_only_a_reviewed_plain_claim_is_a_fact_on_every_engine(
+        tmp_path: Path, state: str, fact: bool) -> None:
+    """Issue 14: the extractor's draft of a certain, positive, direct narrator claim is not a
+    fact; the same claim once a person reviewed it is; a rejected one never is. fact-view,
+    fact-graph and the isFact column of events agree on rdflib and Oxigraph, the graph
+    conforms, and hedged-as-fact stays false."""
+    built = build_graph(_review_corpus(tmp_path, state), ONTOLOGY)
+    assert built.report.conforms, built.report.text()
+    assert _is_fact_everywhere(built.graph) == {fact}
+    assert _compiled_on_both(built.graph, "hedged-as-fact") == (False, False)
+    queue = _compiled_on_both(built.graph, "review-queue")
+    assert queue[0] == queue[1]
+    assert [row[3] for row in queue[0]] == ([CLAIM] if state == "drafted" else [])
+    if state == "drafted":  # oldest first, with the extractor and its confidence
+        assert queue[0][0][1:3] == ('2026-12-06T21:40:00+00:00', 'kg-extract 0.2.0')
+        assert queue[0][0][6] == '0.9'
+
+
+@pytest.mark.parametrize("reviewer", ["software", "nobody"])
+def test_hedged_as_fact_catches_a_fact_no_person_reviewed_on_every_engine(reviewer: str) -> None:
+    """Marked reviewed, but the review that used it is a program's, or there is none: caught by
+    hedged-as-fact on both engines, as FactGuardShape catches it."""
+    review = "dkr:review/bot" if reviewer == "software" else None
+    bot = ("dkr:review/bot prov:wasAssociatedWith dkr:agent/software/kg-extract/0.2.0 .\n"
+           "dkr:agent/software/kg-extract/0.2.0 a prov:SoftwareAgent .\n")
+    graph = _fact_graph(_claim("a/checked", "dkr:event/checked", PLAIN, review=review), bot)
+    assert _both(graph, "hedged-as-fact") == (True, True)

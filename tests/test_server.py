@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -264,11 +263,9 @@ def test_service_from_and_protocol_datasets_never_fetch_anything(
 
 def test_a_runaway_query_gets_503_and_the_server_keeps_serving(backend: Backend) -> None:
     with running(backend, config=ServerConfig(quiet=True, timeout=1.0)) as srv:
-        started = time.monotonic()
         status, headers, body = get(srv, HEAVY_QUERY)
         assert status == 503 and "retry-after" in headers
         assert b"time limit" in body
-        assert time.monotonic() - started < 6
         assert get(srv, "ASK {}")[0] == 200
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDFS, SH
+from rdflib.namespace import PROV, RDFS, SH
 
 from kg.build import BuiltGraph
 from kg.compile import load_ontology
@@ -165,6 +165,8 @@ def base() -> Graph:
 
 BASE_THING = DKR["event/arrival"]
 BASE_CLAIM = DKR["claim/t1/c1"]
+BASE_REVIEW = DKR["review/t1"]
+BASE_SOFTWARE = DKR["agent/software/kg-extract/0.1.0"]
 
 
 def _mutated(seed: Graph, remove: list, add: list) -> Graph:
@@ -216,6 +218,21 @@ FACT_GUARD_CASES = {
                                    [(BASE_CLAIM, DKG.about, DKR["event/elsewhere"])], "not about it"),
     "not a claim": ([(BASE_THING, DKG.assertedBy, BASE_CLAIM)],
                     [(BASE_THING, DKG.assertedBy, DKR["actor/russia"])], "not a claim"),
+    # issue 14: a machine's guess is never a fact, only a person's review makes one
+    "drafted": ([(BASE_CLAIM, DKG.reviewState, None), (BASE_REVIEW, PROV.used, BASE_CLAIM)],
+                [(BASE_CLAIM, DKG.reviewState, DKV["review-state-drafted"])],
+                "no person has reviewed"),
+    "rejected": ([(BASE_CLAIM, DKG.reviewState, None)],
+                 [(BASE_CLAIM, DKG.reviewState, DKV["review-state-rejected"])],
+                 "no person has reviewed"),
+    "no review state": ([(BASE_CLAIM, DKG.reviewState, None)], [], "no person has reviewed"),
+    "reviewed and drafted": ([], [(BASE_CLAIM, DKG.reviewState, DKV["review-state-drafted"])],
+                             "no person has reviewed"),
+    "marked reviewed, but no review used it": ([(BASE_REVIEW, PROV.used, BASE_CLAIM)], [],
+                                               "no person's review used"),
+    "reviewed by software": ([(BASE_REVIEW, PROV.wasAssociatedWith, None)],
+                             [(BASE_REVIEW, PROV.wasAssociatedWith, BASE_SOFTWARE)],
+                             "no person's review used"),
 }
 
 
@@ -228,6 +245,21 @@ def test_fact_guard_refuses_anything_hedged_in_the_fact_view(case: str, base: Gr
     assert guard, f"{case}: the fact guard did not fire\n{report.text()}"
     assert any(message in r.message for r in guard), report.text()
     assert not report.conforms
+
+
+def test_each_fixture_of_the_review_shapes_fires_every_constraint(shapes: Graph,
+                                                                  ontology: Graph) -> None:
+    """The -fail fixtures of issue 14: the machine draft marked as fact is refused next to the
+    speculated signing, and ReviewShape finds all three faults of its fixture."""
+    report = validate_graph(fixture_graph("_base.ttl", "FactGuardShape-fail.ttl"), shapes, ontology)
+    draft = str(DKR["claim/t1/c3-draft"])
+    assert {r.focus for r in report.violations} == {str(DKR["claim/t1/c2"]), draft}
+    assert any("no person has reviewed" in r.message for r in report.violations if r.focus == draft)
+    report = validate_graph(fixture_graph("_base.ttl", "ReviewShape-fail.ttl"), shapes, ontology)
+    messages = sorted(r.message for r in report.violations)
+    assert len([m for m in messages if "exactly one review state" in m]) == 1, messages
+    assert len([m for m in messages if "decimal from 0 to 1" in m]) == 1, messages
+    assert any("is not a person" in m for m in messages), messages
 
 
 @pytest.mark.slow

@@ -20,14 +20,7 @@ from kg.export import to_trig
 from kg.network import project, view
 from kg.visualize import MAX_NODES, layout, render_html
 from tests.conftest import ROOT
-from tests.test_network import build_seed_only
-
-INJECTION = "</script><img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> BuiltGraph:
-    return build_seed_only(tmp_path_factory.mktemp("seed"))
+from tests.support import INJECTION, synthetic_graph
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +35,6 @@ def page_data(page: str) -> dict:  # type: ignore[type-arg]
     return json.loads(match.group(1))  # type: ignore[no-any-return]
 
 
-def synthetic_graph(n: int, seed: int = 7) -> nx.MultiDiGraph:
-    """A projected-looking graph: actors and events, hedged and asserted edges."""
-    graph = nx.random_labeled_tree(n, seed=seed) if hasattr(nx, "random_labeled_tree") \
-        else nx.random_tree(n, seed=seed)  # type: ignore[attr-defined]
-    extra = nx.gnm_random_graph(n, n, seed=seed)
-    result = nx.MultiDiGraph(view="full")
-    for node in sorted(graph.nodes):
-        kind = "actor" if node % 3 == 0 else "event"
-        result.add_node(f"n{node:05d}", kind=kind, cls="State" if kind == "actor" else "Visit",
-                        label_en=f"node {node}", label_fr=f"nœud {node}", hedged=node % 5 == 0,
-                        certainty="possible" if node % 5 == 0 else "certain")
-    for i, (u, v) in enumerate(sorted(set(graph.edges) | set(extra.edges))):
-        if u != v:
-            result.add_edge(f"n{u:05d}", f"n{v:05d}", key="rel", label_en="rel", hedged=i % 4 == 0,
-                            certainty=["certain", "probable", "possible"][i % 3],
-                            source_type="journalist")
-    return result
 
 
 def test_page_is_self_contained(full: nx.MultiDiGraph) -> None:

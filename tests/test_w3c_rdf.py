@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pyoxigraph as ox
 import pytest
@@ -22,22 +21,10 @@ from rdflib.compare import isomorphic
 
 from kg.errors import EXIT_BAD_INPUT, InputError
 from kg.rdfio import parse_quads, parse_rdf_dataset, parse_rdf_file
-from tests.conftest import W3C
+from tests.support import RDF11, SUITES, manifest_tests
 
 pytestmark = pytest.mark.w3c
 
-RDF11 = W3C / "rdf11"
-MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
-RDFT = "http://www.w3.org/ns/rdftest#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-#: folder -> (test-type prefix, base IRI the manifest assumes, or None when the syntax has none)
-SUITES: dict[str, tuple[str, str | None]] = {
-    "rdf-turtle": ("Turtle", "https://w3c.github.io/rdf-tests/rdf/rdf11/rdf-turtle/"),
-    "rdf-trig": ("Trig", "https://w3c.github.io/rdf-tests/rdf/rdf11/rdf-trig/"),
-    "rdf-n-triples": ("NTriples", None),
-    "rdf-n-quads": ("NQuads", None),
-}
 #: the snapshot in ../shared/w3c (w3c/rdf-tests ad541a5): how many tests of each kind
 EXPECTED_COUNTS: dict[tuple[str, str], int] = {
     ("rdf-turtle", "PositiveSyntax"): 74, ("rdf-turtle", "NegativeSyntax"): 94,
@@ -50,30 +37,6 @@ EXPECTED_COUNTS: dict[tuple[str, str], int] = {
 MISSING = f"W3C RDF 1.1 test suites not found at {RDF11} (a checkout outside the workplace)"
 
 
-def _local(iri: str) -> Path:
-    return Path(unquote(urlparse(iri).path))
-
-
-def manifest_tests(folder: str) -> list[tuple[str, str, Path, Path | None]]:
-    """(kind, name, action file, result file) of every test in one folder's manifest.
-
-    The manifest is read with our own strict parser (it is Turtle like any other)."""
-    manifest = RDF11 / folder / "manifest.ttl"
-    prefix = RDFT + "Test" + SUITES[folder][0]
-    types: dict[str, str] = {}
-    action: dict[str, str] = {}
-    result: dict[str, str] = {}
-    for quad in parse_quads(manifest, base_iri=manifest.absolute().as_uri()):
-        subject, predicate, obj = quad.subject.value, quad.predicate.value, quad.object.value
-        if predicate == RDF_TYPE and obj.startswith(prefix):
-            types[subject] = obj[len(prefix):]
-        elif predicate == MF + "action":
-            action[subject] = obj
-        elif predicate == MF + "result":
-            result[subject] = obj
-    return sorted((kind, subject.rsplit("#", 1)[-1], _local(action[subject]),
-                   _local(result[subject]) if subject in result else None)
-                  for subject, kind in types.items())
 
 
 def _cases(kind: str) -> list[object]:

@@ -113,6 +113,11 @@ _SOURCE_BACKREFS = frozenset({"communiqué", "statement", "texte", "text", "repo
                               "document", "note", "département", "department", "release"})
 
 
+#: a bare "the agency", "le ministère": the source named before
+_BARE_SOURCES = frozenset({"agency", "agence", "ministry", "ministère", "service", "government",
+                           "gouvernement", "newspaper", "journal", "broadcaster"})
+
+
 def _kind(ctx: ArticleState, ident: str) -> str:
     entity = ctx.knowledge.entities.get(ident)
     if entity is not None:
@@ -139,7 +144,9 @@ def resolve_speaker(ctx: ArticleState, index: int, subject: Any) -> str | None:
             ident = chosen[0].id if kinds == {"person"} else chosen[-1].id
             return (ctx.state(ident) or ident) if chosen[0].kind == "place" else ident
     lower = subject.lower_
-    if subject.lemma_.lower() in _SOURCE_BACKREFS or lower in _SOURCE_BACKREFS:
+    bare = [t for t in subject.subtree if t.pos_ not in ("DET", "PUNCT")] == [subject]
+    if subject.lemma_.lower() in _SOURCE_BACKREFS or lower in _SOURCE_BACKREFS or (
+            bare and lower in _BARE_SOURCES and ctx.speakers):
         return _last_speaker(ctx, {"org", "media", "state", "person", "group", "actor"})
     if lower in lex.PRONOUNS[ctx.lang]:
         return _last_speaker(ctx, {"person"}) or _last_speaker(ctx, {"org", "media", "state"})

@@ -227,7 +227,8 @@ def _meeting_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str
 def _movement_roles(ctx: ArticleState, kind: str, clause: Clause, props: dict[str, list[str]]) -> None:
     """Visit, Arrival, Departure, Welcome, TroopReview: who moves, where, and who hosts."""
     begin, end, after = clause.begin, clause.end, clause.after
-    subjects = _tree_actors(ctx, clause.tree.subjects, {"person", "state", "org", "group"})
+    subjects = (_tree_actors(ctx, clause.tree.subjects, {"person"})
+                or _tree_actors(ctx, clause.tree.subjects, {"state", "org", "group"}))
     person = (subjects or [m.id for m in clause.before if m.kind == "person"]
               or [m.id for m in clause.all_mentions if m.kind == "person"]
               or ctx.recent_of({"person"}, 1))[:1]

@@ -177,7 +177,12 @@ def _add_world(world: World, entities: dict[str, KnownEntity], links: dict[str, 
                source_types: dict[str, str]) -> None:
     """World gazetteer entries: more forms for actors data/ knows, new ones defined by the
     first draft that meets them."""
+    place_forms = {f.lower() for e in entities.values() if e.type == "Place"
+                   for forms in e.forms.values() for f in forms}
     for entry in world.entries:
+        if entry.type == "Place" and entry.id not in entities and any(
+                f.lower() in place_forms for forms in entry.forms.values() for f in forms):
+            continue  # data/ already has this city under its own id
         known = entities.get(entry.id)
         if known is not None:
             forms = {lang: tuple(dict.fromkeys((*known.forms.get(lang, ()), *entry.forms[lang])))

@@ -308,11 +308,12 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 #: speakers that are a kind of source rather than a named actor ("des agences", "officials")
-SOURCE_NOUNS = (r"services?|renseignement|intelligence|minist|gouvernement|government|officials?|"
-                r"responsables?|diplomates?|diplomats?|sources?|agences?|agenc(?:y|ies)|médias|"
-                r"media|experts?|analystes?|analysts?|observateurs|observers|sources|"
-                r"porte-parole|spokes\w+|authorities|autorités|officiels|council|conseil|commission|"
-                r"ministry|ministère|presidency|présidence|communiqué|statement|office|bureau")
+SOURCE_NOUNS = (r"\b(?:services?|renseignements?|intelligence|ministères?|ministry|ministries|"
+                r"gouvernements?|governments?|officials?|responsables|diplomates|diplomats?|"
+                r"sources?|agences?|agency|agencies|médias|media|experts?|analystes?|analysts?|"
+                r"observateurs|observers|porte-parole|spokes(?:man|woman|person)|authorities|"
+                r"autorités|officiels|council|conseil|commission|presidency|présidence|office|"
+                r"bureau)\b")
 
 #: event triggers by lemma (verbs and nouns): the type they evoke before its arguments refine it
 AGREEMENT_WORDS = {

@@ -212,5 +212,11 @@ def use_entity(ctx: ArticleState, ident: str) -> None:
     if entity is None or entity.defined or ident in ctx.defined_entities:
         return
     ctx.defined_entities.add(ident)
-    ctx.draft.entities.append({**entity.definition,
-                                "_review": "defined from the gazetteer: check it"})
+    definition = dict(entity.definition)
+    for key in ("represents", "controlledBy", "spokespersonFor", "locatedIn"):
+        target = definition.get(key)
+        if isinstance(target, str) and target in ctx.knowledge.entities:
+            use_entity(ctx, target)  # the state it stands for must be defined too
+        elif target is not None:
+            del definition[key]
+    ctx.draft.entities.append({**definition, "_review": "defined from the gazetteer: check it"})

@@ -59,17 +59,25 @@ def _ruler_label(kind: str) -> str:
     return {"person": "PER", "place": "LOC", "state": "LOC"}.get(kind, "ORG")
 
 
+def _precedes(entity: Any, current: Any) -> bool:
+    """Who owns a form two entities share: what data/ defines beats the gazetteers (its ids
+    are the ones reviewed), then an actor beats a place."""
+    if entity.defined != current.defined:
+        return bool(entity.defined)
+    return current.type == "Place" and entity.type != "Place"
+
+
 def ruler_patterns(knowledge: Knowledge, lang: str) -> list[dict[str, str]]:
     """EntityRuler patterns: every surface form of every known entity, in both spellings of
     the apostrophe. Where a form names both an actor and a place ("Pyongyang"), the actor wins
-    here and the place is chosen later from the preposition before it."""
+    here and the place is chosen later from the preposition before it; where data/ and a
+    gazetteer give a form to two ids, data/'s wins."""
     owner: dict[str, str] = {}
     for ident, entity in sorted(knowledge.entities.items()):
         for form in entity.forms.get(lang, ()) + entity.forms.get("fr" if lang == "en" else "en", ()):
             for variant in _variants(form):
                 current = owner.get(variant)
-                if current is None or (knowledge.entities[current].type == "Place"
-                                       and entity.type != "Place"):
+                if current is None or _precedes(entity, knowledge.entities[current]):
                     owner[variant] = ident
     return [{"label": _ruler_label(knowledge.kind(knowledge.entities[i].type)), "pattern": form,
              "id": i} for form, i in sorted(owner.items())]

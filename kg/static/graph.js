@@ -16,7 +16,9 @@
          article: "article", claim: "claim", centrality: "centrality", details: "details",
          from: "from", to: "to", things: "based on", evidence: "Evidence", cue: "hedge cue",
          degree: "degree", betweenness: "betweenness", cameo: "CAMEO", polarity: "polarity",
-         sourceTypes: "source types", allClaims: "All claims (strongest first)", noEvidence: "No claim: reference data from the registry or vocabulary."},
+         sourceTypes: "source types", allClaims: "All claims (strongest first)", noEvidence: "No claim: reference data from the registry or vocabulary.",
+         drafts: "Show machine drafts (not reviewed)", draft: "machine draft, not reviewed", draftLegend: "machine draft, not reviewed",
+         confidence: "extractor confidence", draftNote: "Machine draft, not reviewed: no person has checked it; it is never a fact."},
     fr: {speculation: "Afficher les énoncés nuancés et rapportés", view: "vue", edgeLabels: "Étiquettes des arêtes", labels: "Étiquettes", kinds: "Types de nœuds",
          sources: "Types de source", hint: "Cliquez sur un nœud ou une arête pour voir la preuve.",
          search: "Chercher un nom…", nodes: "nœuds", edges: "arêtes", of: "sur", shown: "affichés",
@@ -28,7 +30,9 @@
          article: "article", claim: "énoncé", centrality: "centralité", details: "détails",
          from: "de", to: "vers", things: "fondé sur", evidence: "Preuve", cue: "marqueur",
          degree: "degré", betweenness: "intermédiarité", cameo: "CAMEO", polarity: "polarité",
-         sourceTypes: "types de source", allClaims: "Tous les énoncés (le plus fort d'abord)", noEvidence: "Aucun énoncé : donnée de référence (registre ou vocabulaire)."}
+         sourceTypes: "types de source", allClaims: "Tous les énoncés (le plus fort d'abord)", noEvidence: "Aucun énoncé : donnée de référence (registre ou vocabulaire).",
+         drafts: "Afficher les brouillons automatiques (non relus)", draft: "brouillon automatique, non relu", draftLegend: "brouillon automatique, non relu",
+         confidence: "confiance de l'extracteur", draftNote: "Brouillon automatique, non relu : personne ne l'a vérifié ; ce n'est jamais un fait."}
   };
   var SOURCE_NAMES = {
     en: {"journalist": "journalist", "government": "government", "foreign-government": "foreign government",
@@ -40,8 +44,8 @@
     if (s === "reference") { return t("reference"); }
     return (SOURCE_NAMES[state.lang] || SOURCE_NAMES.en)[s] || s.replace(/-/g, " ");
   }
-  var EDGE_COLOURS = {fact: "#3e4c59", hedged: "#d9822b", reference: "#a3acb9"};
-  var state = {lang: DATA.lang, speculation: true, kinds: {}, sources: {}, selected: null,
+  var EDGE_COLOURS = {fact: "#3e4c59", hedged: "#d9822b", reference: "#a3acb9", draft: "#8e44ad"};
+  var state = {lang: DATA.lang, speculation: true, drafts: true, kinds: {}, sources: {}, selected: null,
                edgeLabels: DATA.edge_labels};
   var nodes = DATA.nodes, edges = DATA.edges;
 
@@ -55,7 +59,10 @@
   function label(item) { return state.lang === "fr" ? item.fr : item.en; }
   function other(item) { return state.lang === "fr" ? item.en : item.fr; }
   function short(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
-  function edgeColour(e) { return e.basis === "reference" || e.basis === "" ? EDGE_COLOURS.reference : (e.hedged ? EDGE_COLOURS.hedged : EDGE_COLOURS.fact); }
+  function edgeColour(e) {
+    if (e.drafted) { return EDGE_COLOURS.draft; }  // a machine draft looks like nothing else
+    return e.basis === "reference" || e.basis === "" ? EDGE_COLOURS.reference : (e.hedged ? EDGE_COLOURS.hedged : EDGE_COLOURS.fact);
+  }
   function edgeLabel(e) { return state.edgeLabels ? short(label(e), 30) : ""; }
   function kindStyle(kind) { return DATA.kinds[kind] || DATA.kinds.other; }
 
@@ -66,12 +73,12 @@
     return box;
   }
   function nodeTooltip(n) {
-    return tooltip([label(n), n.cls || n.kind,
+    return tooltip([label(n), n.cls || n.kind, n.drafted ? t("draft") : "",
                     n.certainty ? t("certainty") + ": " + t(n.certainty) + " · " + t(n.hedged ? "hedged" : "fact") : "",
                     n.source ? t("source") + ": " + (state.lang === "fr" && n.source_fr ? n.source_fr : n.source) : ""]);
   }
   function edgeTooltip(e) {
-    return tooltip([label(e), label(nodes[e.from]) + " → " + label(nodes[e.to]),
+    return tooltip([label(e), label(nodes[e.from]) + " → " + label(nodes[e.to]), e.drafted ? t("draft") : "",
                     e.certainty ? t("certainty") + ": " + t(e.certainty) + (e.hedged ? " · " + t("hedged") : "") : t("reference"),
                     e.things ? t("things") + ": " + short(state.lang === "fr" && e.things_fr ? e.things_fr : e.things, 160) : ""]);
   }
@@ -81,10 +88,11 @@
     var s = kindStyle(n.kind);
     return {
       id: n.i, x: n.x, y: n.y, label: short(label(n), 34), shape: n.shape, size: n.size,
-      color: {background: s.color, border: s.border, highlight: {background: s.color, border: "#111"},
-              hover: {background: s.color, border: "#111"}},
-      borderWidth: n.hedged ? 2 : 1.5, shapeProperties: {borderDashes: n.hedged ? [4, 3] : false},
-      opacity: n.hedged ? 0.8 : 1, title: nodeTooltip(n),
+      color: {background: s.color, border: n.drafted ? EDGE_COLOURS.draft : s.border,
+              highlight: {background: s.color, border: "#111"}, hover: {background: s.color, border: "#111"}},
+      borderWidth: n.drafted ? 3 : (n.hedged ? 2 : 1.5),
+      shapeProperties: {borderDashes: n.drafted ? [2, 2] : (n.hedged ? [4, 3] : false)},
+      opacity: n.drafted ? 0.6 : (n.hedged ? 0.8 : 1), title: nodeTooltip(n),
       font: {size: DATA.large ? 12 : 16, color: "#1f2933", strokeWidth: 3, strokeColor: "#ffffff"}
     };
   }
@@ -96,7 +104,7 @@
       arrows: e.mutual ? "" : {to: {enabled: true, scaleFactor: 0.55}},
       dashes: DATA.dashes[e.certainty] === undefined ? false : DATA.dashes[e.certainty],
       width: Math.min(1.2 + Math.log2(e.count || 1), 5), smooth: smooth, title: edgeTooltip(e),
-      color: {color: edgeColour(e), highlight: "#111", hover: "#111", opacity: e.hedged ? 0.9 : 0.75},
+      color: {color: edgeColour(e), highlight: "#111", hover: "#111", opacity: e.drafted ? 0.7 : (e.hedged ? 0.9 : 0.75)},
       font: {size: 10, color: "#52606d", strokeWidth: 3, strokeColor: "#ffffff", align: "middle"}
     };
   }
@@ -117,11 +125,13 @@
   function nodeShown(n) {
     if (!state.kinds[n.kind]) { return false; }
     if (!state.speculation && n.hedged) { return false; }
+    if (!state.drafts && n.drafted) { return false; }
     if (n.claim && !n.st.some(function (s) { return state.sources[s]; })) { return false; }
     return true;
   }
   function edgeShown(e, shownNodes) {
     if (!state.speculation && e.hedged) { return false; }
+    if (!state.drafts && e.drafted) { return false; }
     if (!e.st.some(function (s) { return state.sources[s]; })) { return false; }
     return shownNodes[e.from] && shownNodes[e.to];
   }
@@ -181,6 +191,9 @@
   }
   document.getElementById("toggle-speculation").addEventListener("change", function (ev) {
     state.speculation = ev.target.checked; applyFilters();
+  });
+  document.getElementById("toggle-drafts").addEventListener("change", function (ev) {
+    state.drafts = ev.target.checked; applyFilters();
   });
   var edgeLabelBox = document.getElementById("toggle-edge-labels");
   edgeLabelBox.checked = state.edgeLabels;
@@ -245,6 +258,10 @@
     s.appendChild(l); return s;
   }
   function item(icon, text) { var d = el("div", {"class": "item"}); d.appendChild(icon); d.appendChild(el("span", null, text)); return d; }
+  function draftCounts() {
+    return {nodes: nodes.filter(function (n) { return n.drafted; }).length,
+            edges: edges.filter(function (e) { return e.drafted; }).length};
+  }
   function buildLegend() {
     var box = document.getElementById("legend"); box.textContent = "";
     box.appendChild(el("h2", null, t("legendNodes")));
@@ -275,6 +292,10 @@
     g2.appendChild(item(lineIcon(false, EDGE_COLOURS.fact), t("factLegend")));
     g2.appendChild(item(lineIcon(false, EDGE_COLOURS.hedged), t("hedged")));
     g2.appendChild(item(lineIcon(false, EDGE_COLOURS.reference), t("reference")));
+    var drafted = draftCounts(), draftItem = item(lineIcon([2, 2], EDGE_COLOURS.draft),
+      t("draftLegend") + " (" + drafted.nodes + " " + t("nodes") + ", " + drafted.edges + " " + t("edges") + ")");
+    draftItem.id = "legend-drafts";
+    g2.appendChild(draftItem);
     box.appendChild(g2);
   }
 
@@ -323,6 +344,7 @@
   }
   function badge(item) {
     if (!item.certainty) { return el("span", {"class": "badge"}, t("reference")); }
+    if (item.drafted) { return el("span", {"class": "badge draft"}, t(item.certainty) + " · " + t("draft")); }
     return el("span", {"class": "badge " + (item.hedged ? "hedged" : "fact")},
               t(item.certainty) + " · " + (item.hedged ? t("hedged") : t("fact")));
   }
@@ -333,17 +355,19 @@
     row(dl, "sourceTypes", item.st.map(sourceName).join(", "));
     row(dl, "basis", item.evidential_basis.replace(/-/g, " "));
     row(dl, "cue", item.cue);
+    row(dl, "confidence", item.confidence);
     row(dl, "article", item.article);
   }
-  function panel(heading, alt) {
+  function panel(heading, alt, item) {
     var box = document.getElementById("details"); box.textContent = "";
     box.appendChild(el("h3", {id: "details-title"}, heading));
     if (alt && alt !== heading) { box.appendChild(el("p", {"class": "alt"}, alt)); }
+    if (item.drafted) { box.appendChild(el("p", {"class": "draft-note", id: "draft-note"}, t("draftNote"))); }
     return box;
   }
   function showNode(n) {
     state.selected = {kind: "node", item: n};
-    var box = panel(label(n), other(n));
+    var box = panel(label(n), other(n), n);
     box.appendChild(badge(n));
     var dl = el("dl");
     row(dl, "type", (n.cls || n.kind) + " (" + (kindStyle(n.kind)["name_" + state.lang] || n.kind) + ")");
@@ -365,7 +389,7 @@
   }
   function showEdge(e) {
     state.selected = {kind: "edge", item: e};
-    var box = panel(label(e), other(e));
+    var box = panel(label(e), other(e), e);
     box.appendChild(badge(e));
     var dl = el("dl");
     row(dl, "from", label(nodes[e.from])); row(dl, "to", label(nodes[e.to]));
@@ -389,6 +413,7 @@
   applyFilters();
   var api = {network: network, nodes: nodeSet, edges: edgeSet, data: DATA, state: state, ready: false,
              readyAt: null, visibleCounts: visibleCounts, setLang: setLang, showNode: showNode,
+             showEdge: showEdge, draftCounts: draftCounts,
              nodeIndex: function (iri) { for (var i = 0; i < nodes.length; i++) { if (nodes[i].iri === iri) { return i; } } return -1; }};
   if (DATA.ego) {  // the ego view opens on its centre
     var centre = api.nodeIndex(DATA.ego);
