@@ -119,6 +119,8 @@ HEDGES: dict[str, tuple[Cue, ...]] = {
             "reported-speech"),
         Cue(r"\bpuissent\b|\bpuisse\b|\bcrai(?:n|gn)\w* que\b", "possible"),
         Cue(r"\bapparemment\b|\blaisse(?:nt)? entendre\b", "probable"),
+        Cue(r"\bla possibilité\b|\bpossibles? (?=\w)|\bpotentiel(?:le)?s?\b|\bn(?:’|')exclu\w* pas\b"
+            r"|\benvisag\w+\b", "possible"),
         Cue(r"\bselon (?:des|certaines|plusieurs) (?:informations|sources|médias|agences)\b", "possible",
             "reported-speech"),
         Cue(r"\bprobablement\b|\bvraisemblablement\b", "probable"),
@@ -131,7 +133,9 @@ HEDGES: dict[str, tuple[Cue, ...]] = {
         Cue(r"\breportedly\b|\ballegedly\b|\bpurportedly\b|\bpurport(?:s|ed|ing)\b|\balleged\b"
             r"|\brumou?r(?:s|ed)?\b|\bis said to\b|\bare said to\b", "possible", "reported-speech"),
         Cue(r"\bbeliev(?:e|es|ed)\b|\bhint(?:s|ed)?\b|\bfear(?:s|ed)?\b|\bthinks?\b", "possible"),
-        Cue(r"\bapparently\b|\bpresumably\b", "probable"),
+        Cue(r"\bapparently\b|\bpresumably\b|\bappearing\b|\bestimated\b", "probable"),
+        Cue(r"\bpotential\b|\bcontemplat\w+\b|\bconsidering\b|\b(?:does|did|do) not rule out\b"
+            r"|\bnot ruled? out\b", "possible"),
         Cue(r"\b(?:appears?|seems?) to\b", "probable"),
         Cue(r"\bsuggest(?:s|ed|ing)?\b", "possible"),
         Cue(r"\bsuspect(?:s|ed)?\b", "possible"),
