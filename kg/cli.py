@@ -42,10 +42,7 @@ def _sub(subparsers: argparse._SubParsersAction, name: str, summary: str,  # typ
 def _cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
-    if args.store:
-        from kg.store import disk_store_path
-
-        disk_store_path(args.store)  # a bad --store fails before anything is written
+    # a bad --store or --out fails before anything is compiled; the set is replaced whole
     built, written = build(args.data, args.ontology, args.out, store=args.store,
                            drafts=tuple(args.drafts))
     for warning in built.report.warnings:
@@ -105,10 +102,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from kg.rdfio import atomic_write
+    from kg.rdfio import atomic_write, check_output_path
     from kg.visualize import graph_page
 
     out = args.output or Path(f"graph-{args.view}.html")
+    check_output_path(out)  # before the page is made
     atomic_write(out, graph_page(args.graph, args.view, args.actor, lang=args.lang))
     print(f"wrote {out}")
     return 0
@@ -132,7 +130,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from kg.server import ServerConfig, serve
     from kg.store import open_backend
 
-    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)
+    if not 0 <= args.port <= 65535:
+        from kg.errors import InputError
+
+        raise InputError(f"--port must be 0 to 65535, not {args.port}")
+    config = ServerConfig(timeout=args.timeout, max_rows=args.max_rows)  # checks the limits
     serve(open_backend(args.store, args.graph), args.host, args.port, config,
           announce=lambda line: print(line, file=sys.stderr, flush=True))
     return 0
@@ -186,11 +188,29 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return 0
     if not args.article or args.lang is None:
         raise InputError("give ARTICLE... and --lang fr|en, or --evaluate GOLD_DIR...")
+    if args.out is not None:
+        from kg.rdfio import refuse_symlinks
+
+        refuse_symlinks(args.out)  # a dangling link in the draft folder would be followed
     written = write_drafts(article_files(args.article), args.lang, args.out, args.data,
                            args.ontology)
     for out in written:
         print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml)")
     print(f"review them, move them under {args.data / 'articles'}/ and run kg build")
+    return 0
+
+
+# ---------------------------------------------------------------------------- review
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from kg.review.app import ReviewApp, serve
+    from kg.review.session import ReviewSession, find_drafts
+
+    session = ReviewSession(find_drafts(args.drafts), args.data, args.ontology,
+                            reviewer=args.reviewer)
+    serve(ReviewApp(session), args.host, args.port,
+          announce=lambda line: print(line, file=sys.stderr, flush=True))
     return 0
 
 
@@ -365,6 +385,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "and accuracies of drafts extracted from their texts")
     p.add_argument("--data", type=Path, default=Path("data"),
                    help="data folder to reconcile actors and things with (default: data)")
+    p = _sub(subparsers, "review",
+             "Review drafted articles in the browser: the text with every claim highlighted, "
+             "accept, edit, reject, split or add claims, edit things and entities; saving "
+             "validates like kg build and rewrites annotation.yaml atomically (local only).",
+             "kg review drafts/004_mytext --reviewer 'Jane Analyst'\n"
+             "kg review drafts/            # every draft folder inside\n"
+             "then open http://127.0.0.1:8001/", _cmd_review)
+    p.add_argument("drafts", nargs="+", type=Path, metavar="DRAFT_DIR",
+                   help="a draft article folder (article.txt, meta.yaml, annotation.yaml, as "
+                        "written by kg extract -o) or a folder of them")
+    p.add_argument("--reviewer", metavar="NAME",
+                   help="your name, written as provenance.reviewer (else asked on the page)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8001, help="port (default: 8001; 0 = any free)")
+    p.add_argument("--data", type=Path, default=Path("data"),
+                   help="data folder: the registry and the articles drafts are checked "
+                        "against (default: data)")
+    p.add_argument("--ontology", type=Path, default=Path("ontology"),
+                   help="ontology folder (default: ontology)")
     p = _sub(subparsers, "bench",
              "Benchmark every stage (generate, read, compile, validate, exports, load, queries, "
              "networkx, HTML) on a synthetic corpus, on the rdflib and Oxigraph backends and "

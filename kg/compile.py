@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS, XSD
 
@@ -55,6 +56,14 @@ from kg.yamlsafe import Node
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+#: an article id is its folder name and goes into IRIs (dkr:article/<id>#char=...)
+_ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: what may follow a namespace in a type, vocabulary or concept name (checked before any IRI
+#: is made of it: rdflib logs a warning line for an IRI with a space)
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: xsd:integer values are counts and ordinals: 18 digits (xsd:long) are plenty, and Python
+#: refuses to convert more than 4,300
+_MAX_INTEGER_DIGITS = 18
 _LANGS = ("fr", "en")
 NARRATOR = "narrator"
 
@@ -166,6 +175,19 @@ def _err(message: str, path: Path, node: Node | None = None, key: str | None = N
     return InputError(message, path=path, line=line)
 
 
+def _err_at_value(message: str, path: Path, node: Node, key: str, value: str) -> InputError:
+    """An error pointing at ``value`` (file:line:column), read back from the file on failure."""
+    line = node.line_of(key)
+    column = None
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        found = text.find(value, max(text.find(key), 0))
+        column = found + 1 if found >= 0 else None
+    except (OSError, UnicodeDecodeError, IndexError):
+        pass
+    return InputError(message, path=path, line=line, column=column)
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -180,8 +202,10 @@ def _class_of(ctx: _Context, type_name: Any, allowed: tuple[URIRef, ...], path: 
               node: Node) -> tuple[URIRef, frozenset[URIRef]]:
     if not isinstance(type_name, str):
         raise _err("missing 'type'", path, node)
-    cls = URIRef(str(DKG._NS) + type_name)
-    supers = ctx.superclasses.get(cls)
+    supers = None
+    if _LOCAL_NAME.match(type_name):
+        cls = URIRef(str(DKG._NS) + type_name)
+        supers = ctx.superclasses.get(cls)
     if supers is None:
         raise _err(f"unknown type {type_name!r} (not a class of the ontology)", path, node, "type")
     if not supers & set(allowed):
@@ -240,8 +264,8 @@ def _labels(graph: TripleSink, subject: URIRef, node: Node, path: Path, required
 def _concept(ctx: _Context, scheme: URIRef, value: str, path: Path, node: Node,
              key: str) -> URIRef:
     scheme_key = str(scheme)[len(str(DKV._NS)):]
-    iri = URIRef(f"{DKV._NS}{scheme_key}-{value}")
-    if (iri, SKOS.inScheme, scheme) not in ctx.ontology:
+    iri = URIRef(f"{DKV._NS}{scheme_key}-{value}") if _LOCAL_NAME.match(value) else None
+    if iri is None or (iri, SKOS.inScheme, scheme) not in ctx.ontology:
         allowed = sorted(str(c)[len(str(DKV._NS)) + len(scheme_key) + 1:]
                          for c in ctx.ontology.subjects(SKOS.inScheme, scheme))
         raise _err(f"{key}: {value!r} is not in the {scheme_key} vocabulary "
@@ -255,6 +279,9 @@ def _literal(spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
     if XSD.integer in ranges:
         if not re.fullmatch(r"-?[0-9]+", value):
             raise _err(f"{key}: {value!r} is not an integer", path, node, key)
+        if len(value.lstrip("-")) > _MAX_INTEGER_DIGITS:
+            raise _err_at_value(f"{key}: integer of {len(value.lstrip('-'))} digits is out of "
+                                f"range (at most {_MAX_INTEGER_DIGITS})", path, node, key, value)
         return Literal(int(value), datatype=XSD.integer)
     if XSD.decimal in ranges:
         return Literal(value, datatype=XSD.decimal)
@@ -270,9 +297,18 @@ def _literal(spec: PropertySpec, value: str, lang: str, path: Path, node: Node,
 
 
 def _date(value: str, path: Path, node: Node, key: str) -> Literal:
+    """A calendar date, month or year (year 0001 to 9999): 2023-19-39 or 0000-00-00 is bad
+    input, never an ill-typed xsd:date in the graph."""
     for pattern, datatype in ((r"[0-9]{4}", XSD.gYear), (r"[0-9]{4}-[01][0-9]", XSD.gYearMonth),
                               (r"[0-9]{4}-[01][0-9]-[0-3][0-9]", XSD.date)):
         if re.fullmatch(pattern, value):
+            year, month, day = (int(part) for part in (value + "-01-01").split("-")[:3])
+            try:
+                date(year, month, day)
+            except ValueError:
+                raise _err_at_value(f"{key}: {value!r} is not a calendar date (year 0001-9999, "
+                                    "month 01-12, a day the month has)", path, node, key,
+                                    value) from None
             return Literal(value, datatype=datatype)
     raise _err(f"{key}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", path, node, key)
 
@@ -314,18 +350,32 @@ def _value(ctx: _Context, spec: PropertySpec, value: str, lang: str, path: Path,
         return _literal(spec, value, lang, path, node, key)
     if spec.scheme is not None:
         return _concept(ctx, spec.scheme, value, path, node, key)
+    actor_role = _is_actor_role(ctx, spec)
     if ":" in value:  # scheme-qualified concept, e.g. goods:munitions
         scheme_key, _, concept = value.partition(":")
-        scheme = URIRef(f"{DKV._NS}{scheme_key}")
-        if (scheme, RDF.type, SKOS.ConceptScheme) not in ctx.ontology:
+        if actor_role:
+            raise _err_at_value(f"{key}: {value!r} is a concept of a vocabulary, but {key} "
+                                "needs an actor", path, node, key, value)
+        scheme = URIRef(f"{DKV._NS}{scheme_key}") if _LOCAL_NAME.match(scheme_key) else None
+        if scheme is None or (scheme, RDF.type, SKOS.ConceptScheme) not in ctx.ontology:
             raise _err(f"{key}: {scheme_key!r} is not a vocabulary", path, node, key)
         return _concept(ctx, scheme, concept, path, node, key)
     if value in local:
+        if actor_role and value != NARRATOR:
+            raise _err_at_value(f"{key}: {value!r} is not an actor", path, node, key, value)
         return local[value]
     defined = ctx.ids.get(value)
     if defined is None:
         raise _err(f"{key}: unknown id {value!r}", path, node, key)
+    if actor_role and DKG.Actor not in defined.classes:
+        raise _err_at_value(f"{key}: {value!r} is not an actor", path, node, key, value)
     return defined.iri
+
+
+def _is_actor_role(ctx: _Context, spec: PropertySpec) -> bool:
+    """A property whose every rangeIncludes is an actor class (visitor, giver, heldBy...)."""
+    return bool(spec.ranges) and all(DKG.Actor in ctx.superclasses.get(r, ())
+                                     for r in spec.ranges)
 
 
 # ---------------------------------------------------------------------------- stages
@@ -440,6 +490,9 @@ class _Review:
 
 def _declare_article(ctx: _Context, writer: QuadWriter, source: ArticleSource) -> _ArticlePlan:
     meta_path, ann_path = source.meta_path, source.annotation_path
+    if not _ARTICLE_ID.match(source.article_id):
+        raise _err(f"article id {source.article_id!r}: use letters, digits, _ and - (it is the "
+                   "folder name and part of the article's IRI)", meta_path, source.meta, "id")
     lang = source.meta.get("language")
     if lang not in _LANGS:
         raise _err(f"language must be one of {', '.join(_LANGS)}", meta_path, source.meta,
@@ -664,7 +717,13 @@ def _compile_metadata(ctx: _Context, plan: _ArticlePlan) -> None:
         name = _require_str(meta["author"], "author", path, meta, "author")
         graph.add((plan.narrator, FOAF.name, Literal(name)))
     if "url" in meta:
-        graph.add((article, SCHEMA.url, URIRef(_require_str(meta["url"], "url", path, meta, "url"))))
+        url = _require_str(meta["url"], "url", path, meta, "url")
+        try:
+            ox.NamedNode(url)  # Oxigraph's IRI parser (RFC 3987, absolute)
+        except ValueError:
+            raise _err_at_value(f"url: {url!r} is not an absolute IRI", path, meta, "url",
+                                url) from None
+        graph.add((article, SCHEMA.url, URIRef(url)))
     for raw in _as_list(meta.get("unknown", [])):
         name = _require_str(raw, "unknown", path, meta, "unknown")
         if name not in _META_UNKNOWN:

@@ -1,13 +1,16 @@
 """``kg serve``: a local, read-only SPARQL 1.1 Protocol endpoint and a query explorer page.
 
-Routes (stdlib ``http.server.ThreadingHTTPServer``; binds 127.0.0.1 by default):
+Routes (a WSGI application on waitress, see :mod:`kg.httpd`; binds 127.0.0.1 by default):
 
 - ``/sparql``: the SPARQL 1.1 Protocol query operation: ``GET ?query=``, ``POST`` form-encoded
   (``application/x-www-form-urlencoded``) and ``POST`` direct (``application/sparql-query``,
   UTF-8). Protocol ``default-graph-uri`` / ``named-graph-uri`` choose among the graphs the
   server holds (never dereferenced). Results by content negotiation (``Accept``), or a
   ``format=`` parameter: JSON (default), XML, CSV, TSV for SELECT/ASK; Turtle (default),
-  N-Triples, JSON-LD for CONSTRUCT/DESCRIBE.
+  N-Triples, JSON-LD, RDF/XML for CONSTRUCT/DESCRIBE (``format=xml`` / ``json`` mean RDF/XML /
+  JSON-LD for those, as SPARQLWrapper sends them). A ``format`` given more than once (URL and
+  form body, or ``format``/``output``/``results`` as SPARQLWrapper repeats it) is accepted when
+  every value names the same format.
 - ``/``: the explorer (YASGUI, vendored under ``kg/static/``, with the named queries as
   examples); ``/queries.json``: the named queries; ``/graph?query=``: a CONSTRUCT/DESCRIBE result
   drawn by :func:`kg.visualize.render_html`; ``/static/<file>``: the page's assets.
@@ -24,9 +27,10 @@ Read-only and bounded:
 - at most ``max_rows`` rows (or triples) are returned; a cut result carries the headers
   ``X-Result-Truncated: true`` and ``X-Result-Limit: N``, and JSON results also
   ``"head": {"truncated": true, "limit": N}`` (CSV/TSV/XML bodies stay standard);
-- request bodies above ``max_body`` bytes get 413; bad requests get 400 with a one-line plain
-  text reason (never a traceback or a file path); an unexpected ``Host`` header gets 421
-  (DNS-rebinding guard while bound to a loopback address).
+- request bodies above ``max_body`` bytes get 413; bad requests get 400, every error one line
+  of plain text (never HTML, a traceback or a file path), waitress's own included; a ``Host``
+  header that is not exactly a loopback name (with our port or none) gets 421 while bound to
+  loopback (DNS rebinding); idle connections and requests sent too slowly are closed.
 """
 
 from __future__ import annotations
@@ -36,19 +40,26 @@ import json
 import re
 import sys
 import threading
-import traceback
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg.errors import InputError, KGError, QueryTimeout
+from kg.httpd import (
+    Answer,
+    HTTPError,
+    HTTPSettings,
+    LocalServer,
+    Request,
+    clean_reason,
+    parse_form,
+    wsgi_app,
+)
 from kg.namespaces import bind_prefixes
 from kg.query import QueryResult, check_query, format_result, load_queries
 from kg.store import Backend, GraphSelection
@@ -64,6 +75,7 @@ GRAPH_MEDIA: dict[str, str] = {
     "turtle": "text/turtle; charset=utf-8",
     "ntriples": "application/n-triples; charset=utf-8",
     "jsonld": "application/ld+json; charset=utf-8",
+    "rdfxml": "application/rdf+xml; charset=utf-8",
 }
 #: accepted media type -> format name (``*/*`` and friends resolve to the first of each list)
 ACCEPT_RESULTS: dict[str, str] = {
@@ -74,9 +86,14 @@ ACCEPT_RESULTS: dict[str, str] = {
 ACCEPT_GRAPHS: dict[str, str] = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
     "text/plain": "ntriples", "application/ld+json": "jsonld", "application/json": "jsonld",
+    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml",
 }
 FORMAT_ALIASES: dict[str, str] = {"nt": "ntriples", "n-triples": "ntriples", "ttl": "turtle",
-                                  "json-ld": "jsonld"}
+                                  "json-ld": "jsonld", "rdf": "rdfxml", "rdf/xml": "rdfxml"}
+#: what a generic format name means for a CONSTRUCT/DESCRIBE (SPARQLWrapper sends format=xml)
+GRAPH_FORMAT_ALIASES: dict[str, str] = {"xml": "rdfxml", "json": "jsonld"}
+#: parameters that name the result format (SPARQLWrapper repeats it under all three)
+FORMAT_PARAMS = ("format", "output", "results")
 #: static files served under /static/ (a fixed list: nothing else on disk is reachable)
 STATIC_FILES: dict[str, str] = {
     "explorer.css": "text/css; charset=utf-8",
@@ -91,9 +108,6 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 #: the rendered graph page is self-contained (inline script and style), and may fetch nothing
 GRAPH_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
              "img-src data:; base-uri 'none'; form-action 'none'")
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-_PATHLIKE = re.compile(r"(?<![\w:/.])/(?:[\w.~-]+/)+[\w.~-]*")
-_FILE_IRI = re.compile(r"(?i)file:[^\s<>\"']*")
 _IRI_BAD = re.compile(r'[\s<>"{}|^`\\]')
 
 
@@ -106,32 +120,23 @@ class ServerConfig:
     max_body: int = 1_000_000
     max_concurrent: int = 4
     quiet: bool = False
+    #: seconds an open connection may wait for its next request
+    idle_timeout: int = 10
+    #: seconds a client has to send one whole request
+    request_timeout: int = 20
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0:
+        if not 0 < self.timeout < float("inf"):
             raise InputError(f"--timeout must be a positive number of seconds, not {self.timeout}")
         if self.max_rows < 1 or self.max_body < 1 or self.max_concurrent < 1:
             raise InputError("--max-rows and the request limits must be at least 1")
+        if self.idle_timeout < 1 or self.request_timeout < 1:
+            raise InputError("the connection timeouts must be at least 1 second")
 
-
-class HTTPError(Exception):
-    """An error answer: status and a one-line reason for the client."""
-
-    def __init__(self, status: int, reason: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.headers = dict(headers or {})
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A successful answer: status, media type, body and extra headers."""
-
-    body: bytes
-    media: str
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
+    def http(self) -> HTTPSettings:
+        """The waitress settings: a few threads beyond the query slots for pages and errors."""
+        return HTTPSettings(threads=self.max_concurrent + 4, max_body=self.max_body,
+                            idle_timeout=self.idle_timeout, request_timeout=self.request_timeout)
 
 
 # ---------------------------------------------------------------------------- negotiation
@@ -165,6 +170,8 @@ def negotiate(accept: str | None, graph: bool, fmt: str | None = None) -> str:
     names = GRAPH_MEDIA if graph else RESULT_MEDIA
     if fmt:
         name = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if graph:
+            name = GRAPH_FORMAT_ALIASES.get(name, name)
         if name not in names:
             raise HTTPError(400, f"format={fmt} is not available for this query "
                                  f"(one of: {', '.join(names)})")
@@ -191,6 +198,10 @@ def _graph_text(graph: Graph, fmt: str) -> str:
     if fmt == "ntriples":
         text = bind_prefixes(graph).serialize(format="nt")
         return "".join(sorted(text.splitlines(keepends=True)))
+    if fmt == "rdfxml":  # Oxigraph's writer (rdflib's pretty-xml can write unbound prefixes)
+        triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"),
+                           format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML).decode("utf-8")
     return format_result(QueryResult(form="CONSTRUCT", variables=(), rows=(), boolean=None,
                                      graph=graph), fmt)
 
@@ -213,6 +224,14 @@ def _capped(result: QueryResult, max_rows: int) -> tuple[QueryResult, bool]:
 
 def render(result: QueryResult, fmt: str, max_rows: int) -> Answer:
     """A query result as a response body in format ``fmt``, cut at ``max_rows`` (signalled)."""
+    try:
+        return _render(result, fmt, max_rows)
+    except UnicodeEncodeError:  # a lone surrogate the query made ("\\uD800" in a literal)
+        raise HTTPError(400, "the result holds a lone surrogate (not valid Unicode text); "
+                             "fix the query's \\u escapes") from None
+
+
+def _render(result: QueryResult, fmt: str, max_rows: int) -> Answer:
     result, truncated = _capped(result, max_rows)
     headers = {"X-Result-Truncated": "true", "X-Result-Limit": str(max_rows)} if truncated else {}
     if result.graph is not None:
@@ -227,14 +246,6 @@ def render(result: QueryResult, fmt: str, max_rows: int) -> Answer:
     return Answer(text.encode("utf-8"), RESULT_MEDIA[fmt], headers=headers)
 
 
-def clean_reason(message: str) -> str:
-    """One line for a client: no file paths, no line breaks, bounded length."""
-    line = " ".join(message.split())
-    line = _FILE_IRI.sub("<file>", line)
-    line = _PATHLIKE.sub("<path>", line)
-    return line[:500]
-
-
 # ---------------------------------------------------------------------------- requests
 
 
@@ -245,6 +256,16 @@ def _single(params: Mapping[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _format(params: Mapping[str, list[str]]) -> str | None:
+    """The result format asked for by parameter: ``format``, ``output`` or ``results``, each
+    maybe repeated (SPARQLWrapper sends all three, in the URL and the body); all must agree."""
+    given = {value.strip().lower() for name in FORMAT_PARAMS for value in params.get(name, [])}
+    given.discard("")
+    if len(given) > 1:
+        raise HTTPError(400, f"conflicting result formats asked for: {', '.join(sorted(given))}")
+    return given.pop() if given else None
+
+
 def _graph_names(params: Mapping[str, list[str]], name: str) -> tuple[URIRef, ...]:
     names = []
     for value in params.get(name, []):
@@ -253,15 +274,6 @@ def _graph_names(params: Mapping[str, list[str]], name: str) -> tuple[URIRef, ..
             raise HTTPError(400, f"{name} must be an absolute IRI")
         names.append(URIRef(value))
     return tuple(names)
-
-
-def _parse_form(body: bytes) -> dict[str, list[str]]:
-    try:
-        text = body.decode("utf-8")
-        return urllib.parse.parse_qs(text, keep_blank_values=True, strict_parsing=bool(text),
-                                     errors="strict", max_num_fields=100)
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPError(400, "the form body is not valid URL-encoded UTF-8") from None
 
 
 def _media_and_charset(content_type: str | None) -> tuple[str, str | None]:
@@ -292,7 +304,7 @@ def parse_protocol(method: str, url_query: str, content_type: str | None, body: 
 
     Updates are refused (403) in every form; a POST must say what its body is.
     """
-    params = urllib.parse.parse_qs(url_query, keep_blank_values=True, max_num_fields=100)
+    params = parse_form(url_query.encode("latin-1", "replace"), what="URL query", strict=False)
     if method == "POST":
         media, charset = _media_and_charset(content_type)
         if charset not in (None, "utf-8", "utf8"):
@@ -300,7 +312,7 @@ def parse_protocol(method: str, url_query: str, content_type: str | None, body: 
         if media == "application/sparql-update":
             raise HTTPError(403, "read-only endpoint: SPARQL Update is refused")
         if media == "application/x-www-form-urlencoded":
-            for key, values in _parse_form(body or b"").items():
+            for key, values in parse_form(body or b"").items():
                 params.setdefault(key, []).extend(values)
         elif media == "application/sparql-query":
             if "query" in params:
@@ -322,182 +334,107 @@ def parse_protocol(method: str, url_query: str, content_type: str | None, body: 
         raise HTTPError(400, "missing query parameter (SPARQL 1.1 Protocol: ?query=...)")
     default, named = _graph_names(params, "default-graph-uri"), _graph_names(params, "named-graph-uri")
     graphs = GraphSelection(default, named) if default or named else None
-    return Operation(query=query, graphs=graphs, accept=accept, fmt=_single(params, "format"))
+    return Operation(query=query, graphs=graphs, accept=accept, fmt=_format(params))
 
 
 # ---------------------------------------------------------------------------- the server
 
 
-class SparqlServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer holding the backend, the limits and a concurrency gate."""
-
-    daemon_threads = True
-    allow_reuse_address = True
+class SparqlServer:
+    """The endpoint: a bound waitress server (:class:`kg.httpd.LocalServer`) with the backend,
+    the limits and a gate of ``max_concurrent`` query slots."""
 
     def __init__(self, address: tuple[str, int], backend: Backend, config: ServerConfig) -> None:
         self.backend = backend
         self.config = config
         self.gate = threading.BoundedSemaphore(config.max_concurrent)
-        super().__init__(address, SparqlHandler)
+        log = None if config.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        self.http = LocalServer(wsgi_app(self.handle, allowed=lambda: self.http.allowed,
+                                         on_error=self._http_error, log=log),
+                                address[0], address[1], config.http())
+        self.server_address = self.http.server_address
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
-        return f"http://{shown}:{port}/"
+        return self.http.url
 
+    def serve_forever(self) -> None:
+        self.http.serve_forever()
 
-class SparqlHandler(BaseHTTPRequestHandler):
-    """Routes, limits and error mapping; the query work is the backend's."""
+    def shutdown(self) -> None:
+        self.http.shutdown()
 
-    server: SparqlServer
-    server_version = "diplo-kg"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
+    def server_close(self) -> None:
+        self.http.server_close()
 
-    # -- plumbing
+    # -- requests
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.server.config.quiet:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
-
-    def _send(self, answer: Answer, head_only: bool = False) -> None:
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.media)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        for key, value in answer.headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(answer.body)
-
-    def _error(self, error: HTTPError) -> None:
-        reason = clean_reason(error.reason)
-        body = (f"{error.status} {HTTPStatus(error.status).phrase}: {reason}\n").encode()
-        headers = dict(error.headers)
-        if error.status in (411, 413, 415):
-            self.close_connection = True
-            headers["Connection"] = "close"
-        self._send(Answer(body, "text/plain; charset=utf-8", error.status, headers))
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding"):
-            raise HTTPError(411, "send a Content-Length (chunked bodies are not accepted)")
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            raise HTTPError(411, "a POST needs a Content-Length")
-        try:
-            length = int(length_text)
-        except ValueError:
-            raise HTTPError(400, "invalid Content-Length") from None
-        if length < 0:
-            raise HTTPError(400, "invalid Content-Length")
-        if length > self.server.config.max_body:
-            raise HTTPError(413, f"request body larger than {self.server.config.max_body} bytes")
-        return self.rfile.read(length)
-
-    def _check_host(self) -> None:
-        host = self.server.server_address[0]
-        if str(host) not in LOOPBACK_NAMES and not str(host).startswith("127."):
-            return
-        given = (self.headers.get("Host") or "").strip().lower()
-        name = given.rsplit(":", 1)[0] if not given.endswith("]") else given
-        if name and name not in LOOPBACK_NAMES and not name.startswith("127."):
-            raise HTTPError(421, "unexpected Host header for a server bound to loopback")
-
-    def _dispatch(self, method: str) -> None:
-        try:
-            self._check_host()
-            split = urllib.parse.urlsplit(self.path)
-            route = ROUTES.get(split.path.rstrip("/") or "/")
-            if split.path.startswith("/static/"):
-                route = _static
+    def handle(self, request: Request) -> Answer:
+        route = ROUTES.get(request.path.rstrip("/") or "/")
+        if request.path.startswith("/static/"):
+            route = _static
+        if request.method not in ("GET", "HEAD", "POST"):
             if route is None:
                 raise HTTPError(404, "no such page (try / or /sparql)")
-            answer = route(self, method, split.query)
-            self._send(answer, head_only=method == "HEAD")
-        except HTTPError as error:
-            self._error(error)
-        except QueryTimeout:
-            self._error(HTTPError(503, f"query stopped after the time limit of "
-                                       f"{self.server.config.timeout:g} s",
-                                  {"Retry-After": "1"}))
-        except InputError as exc:
+            raise HTTPError(405, "read-only server: only GET, HEAD and POST",
+                            {"Allow": "GET, HEAD, POST"})
+        if route is None:
+            raise HTTPError(404, "no such page (try / or /sparql)")
+        return route(self, request)
+
+    def _http_error(self, exc: Exception) -> HTTPError | None:
+        """Our exceptions as HTTP errors (anything else is a bare 500)."""
+        if isinstance(exc, QueryTimeout):
+            return HTTPError(503, f"query stopped after the time limit of "
+                                  f"{self.config.timeout:g} s", {"Retry-After": "1"})
+        if isinstance(exc, InputError):
             status = 403 if "read-only" in exc.message else 400
-            self._error(HTTPError(status, exc.one_line() if exc.line else exc.message))
-        except KGError as exc:
-            self._error(HTTPError(500, exc.message))
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        except Exception:  # never a traceback to the client
-            traceback.print_exc(file=sys.stderr)
-            self._error(HTTPError(500, "internal error"))
+            return HTTPError(status, exc.one_line() if exc.line else exc.message)
+        if isinstance(exc, KGError):
+            return HTTPError(500, exc.message)
+        return None
 
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_HEAD(self) -> None:
-        self._dispatch("HEAD")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def _refuse(self) -> None:
-        if self.headers.get("Content-Length"):
-            with contextlib.suppress(ValueError, OSError):
-                length = int(self.headers["Content-Length"])
-                if 0 < length <= self.server.config.max_body:
-                    self.rfile.read(length)
-        self._error(HTTPError(405, "read-only server: only GET, HEAD and POST",
-                              {"Allow": "GET, HEAD, POST"}))
-
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
+    def operation(self, request: Request) -> Operation:
+        method = "GET" if request.method == "HEAD" else request.method
+        body = request.body(self.config.max_body) if method == "POST" else None
+        return parse_protocol(method, request.query, request.headers.get("content-type"), body,
+                              request.headers.get("accept"))
 
     # -- the query work shared by /sparql and /graph
 
     def run(self, operation: Operation) -> QueryResult:
-        config = self.server.config
-        if not self.server.gate.acquire(timeout=config.timeout):
+        config = self.config
+        if not self.gate.acquire(timeout=config.timeout):
             raise HTTPError(503, "too many queries at once; retry", {"Retry-After": "2"})
         # relative IRIs resolve against the endpoint (the service's base IRI); on line 1, so
         # positions in later errors stay those of the text the client sent
-        sparql = f"BASE <{self.server.url}sparql> {operation.query}"
+        sparql = f"BASE <{self.url}sparql> {operation.query}"
         try:
-            return self.server.backend.query(sparql, None, config.timeout, graphs=operation.graphs)
+            return self.backend.query(sparql, None, config.timeout, graphs=operation.graphs)
         finally:
-            self.server.gate.release()
-
-    def operation(self, method: str, url_query: str) -> Operation:
-        if method == "HEAD":
-            method = "GET"
-        body = self._body() if method == "POST" else None
-        return parse_protocol(method, url_query, self.headers.get("Content-Type"), body,
-                              self.headers.get("Accept"))
+            self.gate.release()
 
 
 # ---------------------------------------------------------------------------- routes
 
 
-def _sparql(handler: SparqlHandler, method: str, url_query: str) -> Answer:
-    operation = handler.operation(method, url_query)
+def _sparql(server: SparqlServer, request: Request) -> Answer:
+    operation = server.operation(request)
     form = check_query(operation.query)
     fmt = negotiate(operation.accept, form in ("CONSTRUCT", "DESCRIBE"), operation.fmt)
-    result = handler.run(operation)
-    answer = render(result, fmt, handler.server.config.max_rows)
+    result = server.run(operation)
+    answer = render(result, fmt, server.config.max_rows)
     answer.headers["Vary"] = "Accept"
     return answer
 
 
-def _graph_page(handler: SparqlHandler, method: str, url_query: str) -> Answer:
-    operation = handler.operation(method, url_query)
+def _graph_page(server: SparqlServer, request: Request) -> Answer:
+    operation = server.operation(request)
     form = check_query(operation.query)
     if form not in ("CONSTRUCT", "DESCRIBE"):
         raise HTTPError(400, f"/graph draws CONSTRUCT or DESCRIBE results, not {form}")
-    result = handler.run(operation)
-    result, truncated = _capped(result, handler.server.config.max_rows)
+    result = server.run(operation)
+    result, truncated = _capped(result, server.config.max_rows)
     assert result.graph is not None
     from kg.network import project
     from kg.visualize import render_html
@@ -507,7 +444,7 @@ def _graph_page(handler: SparqlHandler, method: str, url_query: str) -> Answer:
     headers = {"Content-Security-Policy": GRAPH_CSP}
     if truncated:
         headers.update({"X-Result-Truncated": "true",
-                        "X-Result-Limit": str(handler.server.config.max_rows)})
+                        "X-Result-Limit": str(server.config.max_rows)})
     return Answer(page.encode("utf-8"), "text/html; charset=utf-8", headers=headers)
 
 
@@ -516,15 +453,15 @@ def _asset(name: str) -> bytes:
     return (resources.files("kg") / "static" / name).read_bytes()
 
 
-def _static(handler: SparqlHandler, method: str, url_query: str) -> Answer:
-    name = urllib.parse.urlsplit(handler.path).path[len("/static/"):]
-    if method == "POST" or name not in STATIC_FILES:
+def _static(server: SparqlServer, request: Request) -> Answer:
+    name = request.path[len("/static/"):]
+    if request.method == "POST" or name not in STATIC_FILES:
         raise HTTPError(404, "no such file")
     return Answer(_asset(name), STATIC_FILES[name], headers={"Cache-Control": "max-age=3600"})
 
 
-def _explorer(handler: SparqlHandler, method: str, url_query: str) -> Answer:
-    if method == "POST":
+def _explorer(server: SparqlServer, request: Request) -> Answer:
+    if request.method == "POST":
         raise HTTPError(405, "the explorer page is read with GET", {"Allow": "GET, HEAD"})
     return Answer(_asset("explorer.html"), "text/html; charset=utf-8",
                   headers={"Content-Security-Policy": PAGE_CSP})
@@ -536,12 +473,12 @@ def queries_document() -> list[dict[str, object]]:
              "params": list(q.params), "text": q.text} for q in load_queries().values()]
 
 
-def _queries(handler: SparqlHandler, method: str, url_query: str) -> Answer:
+def _queries(server: SparqlServer, request: Request) -> Answer:
     body = json.dumps(queries_document(), ensure_ascii=False, indent=1).encode("utf-8")
     return Answer(body, "application/json; charset=utf-8")
 
 
-ROUTES: dict[str, Callable[[SparqlHandler, str, str], Answer]] = {
+ROUTES: dict[str, Callable[[SparqlServer, Request], Answer]] = {
     "/": _explorer,
     "/sparql": _sparql,
     "/graph": _graph_page,
@@ -555,10 +492,7 @@ ROUTES: dict[str, Callable[[SparqlHandler, str, str], Answer]] = {
 def make_server(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
                 config: ServerConfig | None = None) -> SparqlServer:
     """A bound (not yet serving) server; port 0 picks a free port (see ``server.url``)."""
-    try:
-        return SparqlServer((host, port), backend, config or ServerConfig())
-    except OSError as exc:
-        raise KGError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    return SparqlServer((host, port), backend, config or ServerConfig())
 
 
 @contextlib.contextmanager
@@ -572,8 +506,7 @@ def running(backend: Backend, host: str = "127.0.0.1", port: int = 0,
         yield server
     finally:
         server.shutdown()
-        server.server_close()
-        thread.join(5)
+        thread.join(10)
 
 
 def serve(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
@@ -584,7 +517,7 @@ def serve(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
     if announce:
         announce(f"serving {backend.label} at {server.url} (SPARQL endpoint {server.url}sparql); "
                  "Ctrl-C stops")
-        if host not in LOOPBACK_NAMES and not host.startswith("127."):
+        if server.http.allowed is None:
             announce(f"warning: listening on {host}, not loopback: anyone who can reach this "
                      "address can read the whole graph")
     try:
@@ -601,6 +534,7 @@ __all__ = [
     "HTTPError",
     "ServerConfig",
     "SparqlServer",
+    "clean_reason",
     "make_server",
     "negotiate",
     "parse_protocol",

@@ -122,3 +122,84 @@ def write_draft(parent: Path, article_id: str = DRAFT_ID) -> Path:
                                             .replace("draft-kim", f"{article_id[:3]}-kim"),
                                             encoding="utf-8")
     return folder
+
+
+# ---------------------------------------------------------------------------- kg review (issue 14)
+
+REVIEW_DRAFT_ID = "900_review-test"
+REVIEW_TEXT = ("Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi. "
+               "Selon l'agence KCNA, il a rencontré Kim Jong-un pendant deux heures. "
+               "Les deux pays pourraient signer un accord de coopération militaire.\n")
+REVIEW_ANNOTATION = """\
+# Draft annotation of 900_review-test written by hand for the tests (fr).
+article: 900_review-test
+provenance:
+  annotator: {software: kg-extract, version: 0.1.0}
+  annotatedAt: "2026-12-06T21:40:00Z"
+
+entities:
+  - id: russian-foreign-minister-test
+    type: Minister
+    label: {fr: ministre russe des Affaires étrangères, en: Russian foreign minister}
+    represents: russia
+
+things:
+  - id: minister-arrival-test
+    type: Arrival
+    label: {fr: arrivée du ministre à Pyongyang, en: the minister's arrival in Pyongyang}
+    initiator: russian-foreign-minister-test
+    destination: pyongyang
+    eventStatus: held
+  - id: minister-kim-meeting-test
+    type: Meeting
+    label: {fr: rencontre ministre–Kim, en: minister–Kim meeting}
+    participant: [russian-foreign-minister-test, kim-jong-un]
+    eventStatus: held
+  - id: military-cooperation-test
+    type: ArmsDeal
+    label: {fr: accord de coopération militaire, en: military cooperation agreement}
+    party: [north-korea, russia]
+    eventStatus: hypothetical
+
+claims:
+  - id: minister-arrived
+    quote: Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi
+    about: minister-arrival-test
+    certainty: certain
+    temporality: past
+    review: drafted
+    confidence: "0.9"
+  - id: kcna-says
+    quote: Selon l'agence KCNA
+    about: minister-kim-meeting-test
+    certainty: certain
+    review: drafted
+    confidence: "0.4"
+  - id: met-kim
+    quote: il a rencontré Kim Jong-un pendant deux heures
+    about: minister-kim-meeting-test
+    certainty: certain
+    temporality: past
+    review: drafted
+    confidence: "0.7"
+  - id: could-sign
+    quote: Les deux pays pourraient signer un accord de coopération militaire
+    about: military-cooperation-test
+    certainty: possible
+    temporality: future
+    hedgeCue: pourraient
+    evidentialBasis: journalist-speculation
+    review: drafted
+    confidence: "0.6"
+"""
+
+
+def write_review_draft(parent: Path) -> Path:
+    """A small drafted article of our own, as ``kg extract -o`` lays it out."""
+    folder = parent / REVIEW_DRAFT_ID
+    folder.mkdir(parents=True)
+    (folder / "article.txt").write_text(REVIEW_TEXT, encoding="utf-8")
+    (folder / "meta.yaml").write_text(f"id: {REVIEW_DRAFT_ID}\nlanguage: fr\n"
+                                      "unknown: [title, publisher, published]\n", encoding="utf-8")
+    (folder / "annotation.yaml").write_text(REVIEW_ANNOTATION, encoding="utf-8")
+    return folder

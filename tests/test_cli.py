@@ -15,7 +15,7 @@ from kg.cli import build_parser, main
 from kg.rdfio import parse_rdf_file
 from tests.conftest import DATA, EXPORTS, ONTOLOGY, ROOT
 
-SUBCOMMANDS = ["build", "validate", "query", "graph", "export", "serve", "push", "extract",
+SUBCOMMANDS = ["build", "validate", "query", "graph", "export", "serve", "push", "extract", "review",
                "bench"]
 
 
@@ -105,19 +105,20 @@ def test_interrupted_build_leaves_exports_as_they_were(
     for path in out.iterdir():  # make every file visibly "old"
         path.write_bytes(b"old " + path.read_bytes())
     old = {p.name: p.read_bytes() for p in out.iterdir()}
-    real_stage = kg.build.stage_file
+    real_write = kg.build.ExportSet.write
     calls = {"n": 0}
 
-    def failing_stage(path: Path, data: str | bytes) -> Path:
+    def failing_write(self: kg.build.ExportSet, name: str, data: str | bytes) -> Path:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # the user hits Ctrl-C while the build writes
-        return real_stage(path, data)
+        return real_write(self, name, data)
 
-    monkeypatch.setattr(kg.build, "stage_file", failing_stage)
+    monkeypatch.setattr(kg.build.ExportSet, "write", failing_write)
     with pytest.raises(KeyboardInterrupt):
         kg.build.build(DATA, ONTOLOGY, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == old  # no temp files left either
+    assert [p.name for p in tmp_path.iterdir()] == ["exports"]  # nor a staging folder
     assert set(before) == set(old)
 
 

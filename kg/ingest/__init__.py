@@ -1,0 +1,1 @@
+"""Turning drafts into annotation files: the one home for writing ``annotation.yaml``."""
