@@ -222,20 +222,23 @@ def _bench_load(args: argparse.Namespace) -> int:
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     from kg.errors import InputError
-    from kg.extract import evaluate, format_scores, write_draft
+    from kg.extract import evaluate, format_scores
+    from kg.extract.writer import article_files, write_drafts
 
     if args.evaluate:
         sys.stdout.write(format_scores(evaluate(args.evaluate, args.data)))
         return 0
-    if args.article is None or args.lang is None:
-        raise InputError("give ARTICLE and --lang fr|en, or --evaluate GOLD_DIR...")
+    if not args.article or args.lang is None:
+        raise InputError("give ARTICLE... and --lang fr|en, or --evaluate GOLD_DIR...")
     if args.out is not None:
         from kg.rdfio import refuse_symlinks
 
         refuse_symlinks(args.out)  # a dangling link in the draft folder would be followed
-    out = write_draft(args.article, args.lang, args.out, args.data)
-    print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml): review it, move it under "
-          f"{args.data / 'articles'}/ and run kg build")
+    written = write_drafts(article_files(args.article), args.lang, args.out, args.data,
+                           args.ontology)
+    for out in written:
+        print(f"wrote {out}/ (article.txt, meta.yaml, annotation.yaml)")
+    print(f"review them, move them under {args.data / 'articles'}/ and run kg build")
     return 0
 
 
@@ -407,13 +410,19 @@ def build_parser() -> argparse.ArgumentParser:
              "or score the extractor against reviewed articles (--evaluate). Needs the "
              "'extract' extra.",
              "kg extract article.txt --lang fr -o drafts/003_mytext\n"
+             "kg extract news/*.txt --lang en -o drafts/   (or a folder: kg extract news/ ...)\n"
              "kg extract --evaluate data/articles/*", _cmd_extract)
-    p.add_argument("article", nargs="?", type=Path, metavar="ARTICLE",
-                   help="UTF-8 text of the article")
-    p.add_argument("--lang", choices=["fr", "en"], help="language of the article")
+    p.add_argument("article", nargs="*", type=Path, metavar="ARTICLE",
+                   help="UTF-8 texts of the articles, or folders of *.txt (one model load "
+                        "for the whole batch)")
+    p.add_argument("--lang", choices=["fr", "en"], help="language of the articles")
     p.add_argument("-o", "--out", type=Path, metavar="DRAFT",
-                   help="new folder for the draft; its name is the article id (default: "
-                        "drafts/NNN_<hash>); nothing existing is ever overwritten")
+                   help="one article: new folder for its draft, named by the article id "
+                        "(default: drafts/NNN_<hash>); several: the parent of their NNN_<hash> "
+                        "folders (default: drafts); nothing existing is ever overwritten")
+    p.add_argument("--ontology", type=Path, default=None,
+                   help="ontology folder, for the actor classes (default: the ontology folder "
+                        "beside --data)")
     p.add_argument("--evaluate", nargs="+", type=Path, metavar="GOLD_DIR",
                    help="article folders with reviewed annotations: print precision, recall, F1 "
                         "and accuracies of drafts extracted from their texts")

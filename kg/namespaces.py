@@ -61,6 +61,7 @@ class DKG(DefinedNamespace):
     _fail = True
 
     Actor: URIRef
+    Agreement: URIRef
     AnnotationActivity: URIRef
     ArmsDeal: URIRef
     Arrival: URIRef
@@ -69,6 +70,7 @@ class DKG(DefinedNamespace):
     Claim: URIRef
     Delegation: URIRef
     DelegationMembership: URIRef
+    Delivery: URIRef
     Departure: URIRef
     DiplomaticRecognition: URIRef
     Event: URIRef
@@ -90,7 +92,9 @@ class DKG(DefinedNamespace):
     PoliticalLeader: URIRef
     ProposalLeg: URIRef
     PublicStatement: URIRef
+    Request: URIRef
     ReviewActivity: URIRef
+    Sanction: URIRef
     SatelliteLaunchAttempt: URIRef
     Spokesperson: URIRef
     State: URIRef

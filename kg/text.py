@@ -8,8 +8,9 @@ from dataclasses import dataclass
 # A sentence ends at . ! ? or … followed by whitespace, or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»’)]*\s+|\n+")
 
-# "M. Poutine", "Mme Choe", "J. Biden": a full stop after these does not end a sentence.
-_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Mgr|Dr|Pr|St|Mr|Mrs|Ms|Gen|Gén|Lt|Col)|\b[A-Z])\.$")
+# "M. Poutine", "Mme Choe", "J. Biden", "5 p.m.": a full stop after these does not end a sentence.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:M|Mme|Mmes|MM|Mgr|Dr|Pr|St|Mr|Mrs|Ms|Gen|Gén|Lt|Col)|\b[A-Z]|\b[ap]\.m)\.$")
 
 _LOOKALIKES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"',
                              "\u00a0": " ", "\u202f": " "})
