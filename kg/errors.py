@@ -41,6 +41,11 @@ class InputError(KGError):
     exit_code = EXIT_BAD_INPUT
 
 
+class ReadOnlyRefusal(InputError):
+    """A query that would write, fetch or load (update, SERVICE, LOAD, FROM): refused (exit 2;
+    HTTP 403 from ``kg serve``)."""
+
+
 class NonConformanceError(KGError):
     """The data parses but does not conform to the SHACL shapes (exit 1)."""
 

@@ -61,7 +61,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from kg.errors import InputError, KGError, QueryTimeout
+from kg.errors import InputError, KGError, QueryTimeout, ReadOnlyRefusal
 from kg.namespaces import PREFIXES, bind_prefixes
 
 #: the output formats of ``format_result`` (``table`` is the default of ``kg query``)
@@ -198,8 +198,8 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _read_only_error(where: str, name: str, line: int | None = None,
-                     column: int | None = None) -> InputError:
-    return InputError(f"read-only: {where} is refused (kg query runs read-only queries over the "
+                     column: int | None = None) -> ReadOnlyRefusal:
+    return ReadOnlyRefusal(f"read-only: {where} is refused (kg query runs read-only queries over the "
                       "local graph only)", path=name, line=line, column=column)
 
 
@@ -372,13 +372,13 @@ def _prepare(sparql: str, name: str = QUERY_LABEL) -> tuple[str, Query]:
     except InputError as exc:
         if name == QUERY_LABEL:
             raise
-        raise InputError(exc.message, path=name, line=exc.line, column=exc.column) from None
+        raise type(exc)(exc.message, path=name, line=exc.line, column=exc.column) from None
 
 
 def check_query(sparql: str) -> str:
     """The form of a read-only query: SELECT, ASK, CONSTRUCT or DESCRIBE, parsed here.
 
-    Raises InputError with line and column on a syntax error, and (message says read-only) on an
+    Raises InputError with line and column on a syntax error, and ReadOnlyRefusal on an
     update, a SERVICE clause or FROM / FROM NAMED. The backends vet in their query workers,
     within the time limit; this is for callers that only want the verdict.
     """
@@ -670,9 +670,14 @@ def _serve(handler: Callable[[Any], Any], conn: Any, parent: int,
         return
 
 
+#: the error types a worker's answer names, rebuilt as such in the parent (a refusal stays one)
+_WORKER_ERRORS: dict[str, type[KGError]] = {"InputError": InputError,
+                                            "ReadOnlyRefusal": ReadOnlyRefusal}
+
+
 def _unwrap(message: tuple[Any, ...]) -> Any:
     if message[0] == "kgerror":
-        error_type = InputError if message[1] == "InputError" else KGError
+        error_type = _WORKER_ERRORS.get(message[1], KGError)
         path, line, column = message[3:6]
         raise error_type(message[2], path=path, line=line, column=column)
     if message[0] == "error":
@@ -1018,7 +1023,7 @@ class QueryRequest:
         line = exc.line
         if line is not None and self.line_shift:
             line = max(line - self.line_shift, 1)
-        return InputError(exc.message, path=self.label, line=line, column=exc.column)
+        return type(exc)(exc.message, path=self.label, line=line, column=exc.column)
 
     def check(self) -> str:
         """The form of the query, vetted here (the backends vet in their workers)."""

@@ -50,7 +50,7 @@ from importlib import resources
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.errors import InputError, KGError, QueryTimeout
+from kg.errors import InputError, KGError, QueryTimeout, ReadOnlyRefusal
 from kg.httpd import (
     Answer,
     HTTPError,
@@ -389,7 +389,7 @@ class SparqlServer:
             return HTTPError(503, f"query stopped after the time limit of "
                                   f"{self.config.timeout:g} s", {"Retry-After": "1"})
         if isinstance(exc, InputError):
-            status = 403 if "read-only" in exc.message else 400
+            status = 403 if isinstance(exc, ReadOnlyRefusal) else 400
             return HTTPError(status, exc.one_line() if exc.line else exc.message)
         if isinstance(exc, KGError):
             return HTTPError(500, exc.message)

@@ -189,6 +189,12 @@ def test_every_update_form_is_refused_and_the_data_is_unchanged(
     assert triple_count(server) == before
 
 
+def test_a_syntax_error_that_quotes_read_only_is_400_not_403(server: SparqlServer) -> None:
+    """The status comes from the kind of refusal, not from the words of its message."""
+    status, _, body = get(server, "SELECT * WHERE { ?s ?p ?o } read-only")
+    assert status == 400 and b"syntax error" in body
+
+
 def test_sparqlwrapper_update_is_refused(server: SparqlServer) -> None:
     from SPARQLWrapper import POST, SPARQLWrapper
 
