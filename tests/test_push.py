@@ -21,7 +21,7 @@ from kg.errors import InputError
 from kg.rdfio import to_rdflib
 from kg.store import push
 from tests.conftest import DATA, EXPORTS, ONTOLOGY
-from tests.test_store import canonical, free_port, oxigraph_server
+from tests.support import canonical, free_port, oxigraph_server
 
 GRAPH_FILE = EXPORTS / "diplo-kg.trig"
 

@@ -3,17 +3,10 @@ answers to the whole query library; persistent stores are reused; limits and ref
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,29 +32,13 @@ from kg.store import (
     with_values,
 )
 from tests.conftest import EXPORTS
+from tests.support import canonical, free_port, oxigraph_server
 
 GRAPH_FILE = EXPORTS / "diplo-kg.trig"
-NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
-    "integer", "decimal", "nonNegativeInteger", "positiveInteger", "negativeInteger",
-    "nonPositiveInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
-    "unsignedShort", "unsignedByte")}
 HEAVY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def canonical(node: Node | None) -> str | None:
-    """N3 of a term, numbers by value: Oxigraph stores xsd:decimal "7.0" as "7" and every
-    integer type as xsd:integer (it keeps values, not lexical forms); rdflib keeps both."""
-    if node is None:
-        return None
-    if isinstance(node, Literal) and node.datatype is not None and str(node.datatype) in NUMERIC:
-        try:
-            return f"number:{Decimal(str(node)).normalize()}"
-        except InvalidOperation:
-            return node.n3()
-    return node.n3()
 
 
 def answer(result: QueryResult) -> object:
@@ -71,51 +48,6 @@ def answer(result: QueryResult) -> object:
     if result.graph is not None:
         return {tuple(canonical(t) for t in triple) for triple in result.graph}
     return (result.variables, {tuple(canonical(v) for v in row) for row in result.rows})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("oxigraph")
-
-
-@contextlib.contextmanager
-def oxigraph_server(location: Path) -> Iterator[str]:
-    """A real Oxigraph server (PyPI package ``oxigraph``) on 127.0.0.1, always stopped."""
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server binary (pip install oxigraph) is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph", "--timeout-s", "30"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the oxigraph server did not start")
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 @pytest.fixture(scope="module")
