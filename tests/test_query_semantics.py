@@ -534,6 +534,13 @@ def test_only_a_reviewed_plain_claim_is_a_fact_on_every_engine(
     assert _compiled_on_both(built.graph, "hedged-as-fact") == (False, False)
     queue = _compiled_on_both(built.graph, "review-queue")
     assert queue[0] == queue[1]
+    # what sources say leaves out what a reviewer rejected; a draft is still speculation
+    said = _compiled_on_both(built.graph, "claims-by-source")
+    assert said[0] == said[1]
+    assert (CLAIM in [row[-1] for row in said[0]]) == (state != "rejected")
+    hedged = _compiled_on_both(built.graph, "hedged-things")
+    assert hedged[0] == hedged[1]
+    assert (EVENT in [row[0] for row in hedged[0]]) == (state == "drafted")
     assert [row[3] for row in queue[0]] == ([CLAIM] if state == "drafted" else [])
     if state == "drafted":  # oldest first, with the extractor and its confidence
         assert queue[0][0][1:3] == ('2026-12-06T21:40:00+00:00', 'kg-extract 0.2.0')
