@@ -40,7 +40,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
@@ -381,9 +381,18 @@ class LocalServer:
         self._dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
+class _Serving(Protocol):
+    def serve_forever(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Serving)
+
+
 @contextlib.contextmanager
-def running(server: LocalServer) -> Iterator[LocalServer]:
-    """``server`` serving in a background thread for the duration of a ``with`` block."""
+def running(server: _S) -> Iterator[_S]:
+    """``server`` (a :class:`LocalServer`, or anything wrapping one) serving in a background
+    thread for the duration of a ``with`` block."""
     thread = threading.Thread(target=server.serve_forever, name="kg-http", daemon=True)
     thread.start()
     try:

@@ -61,6 +61,9 @@ from kg.httpd import (
     parse_form,
     wsgi_app,
 )
+from kg.httpd import (
+    running as httpd_running,
+)
 from kg.namespaces import bind_prefixes
 from kg.query import QueryResult, format_result, load_queries
 from kg.store import Backend, GraphSelection
@@ -505,14 +508,8 @@ def make_server(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
 def running(backend: Backend, host: str = "127.0.0.1", port: int = 0,
             config: ServerConfig | None = None) -> Iterator[SparqlServer]:
     """A server serving in a background thread for the duration of a ``with`` block."""
-    server = make_server(backend, host, port, config)
-    thread = threading.Thread(target=server.serve_forever, name="kg-serve", daemon=True)
-    thread.start()
-    try:
+    with httpd_running(make_server(backend, host, port, config)) as server:
         yield server
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def serve(backend: Backend, host: str = "127.0.0.1", port: int = 8000,
